@@ -1,0 +1,473 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: receive_connector
+short_description: Manage a receive connector of an on-premises Exchange server
+version_added: 0.1.0
+description:
+  - Creates, changes or removes a receive connector through Exchange remote PowerShell
+    (C(New-ReceiveConnector), C(Set-ReceiveConnector), C(Remove-ReceiveConnector)).
+  - Values are compared in canonical form, the way Exchange stores them, so a rerun reports no change
+    even when Exchange prints a value differently from how it was written (C(25MB) and
+    C(25 MB (26,214,400 bytes)), C(10.1.3.0-10.1.3.255) and C(10.1.3.0/24)).
+  - Options left unset are left as they are on the server. Multi-valued options (O(bindings),
+    O(remote_ip_ranges), O(permission_groups), O(auth_mechanism)) replace the whole value.
+  - Invalid values are refused before anything is sent to the server.
+  - The output of M(mailflow.exchange.receive_connector_info), fed back as options, reports no change.
+author:
+  - mailflow.exchange contributors
+extends_documentation_fragment:
+  - mailflow.exchange.onprem
+attributes:
+  check_mode:
+    support: full
+    description: Reads the connector and reports the change it would make; nothing is written.
+  diff_mode:
+    support: full
+    description: Shows the connector's settings before and after, in canonical form.
+options:
+  state:
+    description:
+      - V(present) creates the connector or brings the given options to the given values.
+      - V(absent) removes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  name:
+    description:
+      - Connector name, unique on its server, at most 64 characters.
+    type: str
+    required: true
+  server:
+    description:
+      - Exchange server that owns the connector (its short name, or FQDN whose first label is used).
+    type: str
+    required: true
+  usage:
+    description:
+      - Usage type of a new connector. Exchange uses it only at creation, to choose the default
+        O(permission_groups) and O(auth_mechanism); it is not stored, so it is ignored for an existing connector.
+      - V(Custom), V(Internet) and V(Partner) need O(bindings); V(Custom), V(Partner), V(Internal) and
+        V(Client) need O(remote_ip_ranges).
+    type: str
+    choices: [Custom, Internet, Internal, Client, Partner]
+    default: Custom
+  transport_role:
+    description:
+      - Transport service the connector belongs to, V(FrontendTransport) (Front End Transport, where
+        device relays live) or V(HubTransport). Exchange default on creation is V(HubTransport).
+    type: str
+  bindings:
+    description:
+      - Local IP address and port pairs the connector listens on, as C(address:port); IPv6 as
+        C([address]:port). Replaces the whole list.
+    type: list
+    elements: str
+  remote_ip_ranges:
+    description:
+      - Source addresses the connector accepts, as single addresses, C(first-last) ranges or CIDR
+        blocks, IPv4 or IPv6. Replaces the whole list. Compared by meaning, so C(10.1.3.0-10.1.3.255)
+        equals C(10.1.3.0/24).
+    type: list
+    elements: str
+  permission_groups:
+    description:
+      - Who may use the connector, any of V(None), V(AnonymousUsers), V(ExchangeUsers),
+        V(ExchangeServers), V(ExchangeLegacyServers), V(Partners), V(Custom). A list, or a comma-
+        separated string.
+    type: list
+    elements: str
+  auth_mechanism:
+    description:
+      - Authentication offered, any of V(None), V(Tls), V(Integrated), V(BasicAuth),
+        V(BasicAuthRequireTLS), V(ExchangeServer), V(ExternalAuthoritative). V(BasicAuthRequireTLS)
+        needs V(BasicAuth) and V(Tls).
+    type: list
+    elements: str
+  require_tls:
+    description:
+      - Require TLS for inbound messages.
+    type: bool
+  domain_secure_enabled:
+    description:
+      - Mutual TLS (Domain Security) for the domains of the Send/Receive connectors.
+    type: bool
+  enable_auth_gssapi:
+    description:
+      - Offer Kerberos through GSSAPI when Integrated authentication is on.
+    type: bool
+  extended_protection_policy:
+    description:
+      - Extended Protection for Authentication, V(None), V(Allow) or V(Require).
+    type: str
+  fqdn:
+    description:
+      - Name the connector announces in its banner and EHLO answer; must match the certificate name for
+        TLS.
+    type: str
+  tls_certificate_name:
+    description:
+      - Certificate used for STARTTLS, as C(<I>issuer<S>subject) (what C(Get-ExchangeCertificate) shows
+        as Issuer and Subject).
+    type: str
+  enabled:
+    description:
+      - Whether the connector accepts connections.
+    type: bool
+  banner:
+    description:
+      - SMTP banner text (starting with C(220)); empty string restores Exchange's default banner.
+    type: str
+  comment:
+    description:
+      - Free text comment; empty string clears it.
+    type: str
+  default_domain:
+    description:
+      - Accepted domain used as the default for the connector.
+    type: str
+  max_message_size:
+    description:
+      - Largest message accepted, in bytes, or with a unit (C(25MB), C(512KB)), or C(Unlimited).
+        Exchange prints it as C(25 MB (26,214,400 bytes)); the value returned is bytes.
+    type: raw
+  max_header_size:
+    description:
+      - Largest message header accepted, in bytes or with a unit.
+    type: raw
+  max_recipients_per_message:
+    description:
+      - Most recipients per message (1 to 512000).
+    type: int
+  message_rate_limit:
+    description:
+      - Messages per minute a source may send, or C(Unlimited).
+    type: raw
+  message_rate_source:
+    description:
+      - What the rate limit counts by, V(None), V(IPAddress), V(User) or V(All).
+    type: str
+  max_inbound_connection:
+    description:
+      - Most simultaneous inbound connections, or C(Unlimited).
+    type: raw
+  max_inbound_connection_per_source:
+    description:
+      - Most simultaneous connections from one source, or C(Unlimited).
+    type: raw
+  max_inbound_connection_percentage_per_source:
+    description:
+      - Most simultaneous connections from one source, as a percentage of the available ones.
+    type: int
+  max_hop_count:
+    description:
+      - Most Received headers a message may carry before it is refused as looping.
+    type: int
+  max_local_hop_count:
+    description:
+      - Most local Received headers a message may carry.
+    type: int
+  max_logon_failures:
+    description:
+      - Failed logons before the connection is dropped.
+    type: int
+  max_protocol_errors:
+    description:
+      - SMTP protocol errors before the connection is dropped, or C(Unlimited).
+    type: raw
+  connection_timeout:
+    description:
+      - Longest time a connection may stay open, as C(hh:mm:ss), C(d.hh:mm:ss) or seconds.
+    type: raw
+  connection_inactivity_timeout:
+    description:
+      - Longest idle time of a connection, as C(hh:mm:ss) or seconds.
+    type: raw
+  tarpit_interval:
+    description:
+      - Delay added to SMTP answers to suspicious senders, as C(hh:mm:ss) or seconds.
+    type: raw
+  auth_tarpit_interval:
+    description:
+      - Delay added after failed authentication, as C(hh:mm:ss) or seconds.
+    type: raw
+  require_ehlo_domain:
+    description:
+      - Require a domain name in EHLO.
+    type: bool
+  protocol_logging_level:
+    description:
+      - Protocol logging, V(None) or V(Verbose).
+    type: str
+  size_enabled:
+    description:
+      - How the SIZE extension is advertised, V(Enabled), V(Disabled) or V(EnabledWithoutValue).
+    type: str
+  chunking_enabled:
+    description:
+      - Exchange's C(ChunkingEnabled) setting (chunking).
+    type: bool
+  pipelining_enabled:
+    description:
+      - Exchange's C(PipeliningEnabled) setting (pipelining).
+    type: bool
+  binary_mime_enabled:
+    description:
+      - Exchange's C(BinaryMimeEnabled) setting (binary mime).
+    type: bool
+  eight_bit_mime_enabled:
+    description:
+      - Exchange's C(EightBitMimeEnabled) setting (eight bit mime).
+    type: bool
+  enhanced_status_codes_enabled:
+    description:
+      - Exchange's C(EnhancedStatusCodesEnabled) setting (enhanced status codes).
+    type: bool
+  delivery_status_notification_enabled:
+    description:
+      - Exchange's C(DeliveryStatusNotificationEnabled) setting (delivery status notification).
+    type: bool
+  smtp_utf8_enabled:
+    description:
+      - Exchange's C(SmtpUtf8Enabled) setting (smtp utf8).
+      - Set with C(Set-ReceiveConnector) after creation (C(New-ReceiveConnector) does not take it).
+    type: bool
+  long_addresses_enabled:
+    description:
+      - Exchange's C(LongAddressesEnabled) setting (long addresses).
+    type: bool
+  orar_enabled:
+    description:
+      - Exchange's C(OrarEnabled) setting (orar).
+    type: bool
+  suppress_x_anonymous_tls:
+    description:
+      - Exchange's C(SuppressXAnonymousTls) setting (suppress x anonymous tls).
+    type: bool
+  advertise_client_settings:
+    description:
+      - Exchange's C(AdvertiseClientSettings) setting (advertise client settings).
+    type: bool
+  bare_linefeed_rejection_enabled:
+    description:
+      - Exchange's C(BareLinefeedRejectionEnabled) setting (bare linefeed rejection).
+      - Set with C(Set-ReceiveConnector) after creation (C(New-ReceiveConnector) does not take it).
+    type: bool
+  reject_reserved_top_level_recipient_domains:
+    description:
+      - Exchange's C(RejectReservedTopLevelRecipientDomains) setting (reject reserved top level
+        recipient domains).
+    type: bool
+  reject_reserved_second_level_recipient_domains:
+    description:
+      - Exchange's C(RejectReservedSecondLevelRecipientDomains) setting (reject reserved second level
+        recipient domains).
+    type: bool
+  reject_single_label_recipient_domains:
+    description:
+      - Exchange's C(RejectSingleLabelRecipientDomains) setting (reject single label recipient domains).
+    type: bool
+"""
+
+EXAMPLES = r"""
+- name: Anonymous relay for two printers (seed 002, option 2), on the Front End Transport service
+  mailflow.exchange.receive_connector:
+    host: mail1.contoso.com
+    name: ANONYMOUS RELAY MAIL1
+    server: MAIL1
+    usage: Custom
+    transport_role: FrontendTransport
+    bindings: ["0.0.0.0:25"]
+    remote_ip_ranges: [10.1.2.3, 10.1.2.4]
+    permission_groups: [AnonymousUsers]
+
+- name: Authenticated relay on port 587 with the public certificate (seed 002, option 1)
+  mailflow.exchange.receive_connector:
+    name: Client Frontend MAIL1
+    server: MAIL1
+    fqdn: mail.contoso.com
+    tls_certificate_name: "<I>CN=R3, O=Let's Encrypt, C=US<S>CN=mail.contoso.com"
+
+- name: Remove a connector
+  mailflow.exchange.receive_connector:
+    name: Old relay
+    server: MAIL1
+    state: absent
+"""
+
+RETURN = r"""
+connector:
+  description:
+    - The connector as Exchange holds it after the task (in check mode, as it would be), in canonical form.
+    - The keys are this module's options, so the value can be fed back to the module as is.
+    - Empty after removal.
+  returned: always
+  type: dict
+  sample:
+    name: ANONYMOUS RELAY MAIL1
+    server: MAIL1
+    transport_role: FrontendTransport
+    bindings: ["0.0.0.0:25"]
+    remote_ip_ranges: [10.1.2.3, 10.1.2.4]
+    permission_groups: [AnonymousUsers]
+    auth_mechanism: [Tls]
+    max_message_size: 37748736
+    enabled: true
+cmdlet:
+  description: The cmdlet that failed, when Exchange refused a change.
+  returned: failure
+  type: str
+  sample: New-ReceiveConnector
+error_id:
+  description: Exchange's FullyQualifiedErrorId of the failure.
+  returned: failure
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailflow.exchange.plugins.module_utils import engine
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
+    ONPREM_CONNECTION_SPEC,
+    OnPremClient,
+    check_connection_options,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+    ROWS,
+    check_name,
+    connector_values,
+    get_connector,
+    identity_of,
+)
+
+# Which usage types need which multi-valued parameters at creation (New-ReceiveConnector.md).
+_USAGE_NEEDS = {
+    "bindings": ("Custom", "Internet", "Partner"),
+    "remote_ip_ranges": ("Custom", "Partner", "Internal", "Client"),
+}
+
+
+def _argument_spec():
+    spec = dict(ONPREM_CONNECTION_SPEC)
+    spec.update(engine.argument_spec(ROWS))
+    spec.update(
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        name=dict(type="str", required=True),
+        server=dict(type="str", required=True),
+        usage=dict(type="str", default="Custom", choices=["Custom", "Internet", "Internal", "Client", "Partner"]),
+    )
+    return spec
+
+
+def _check_auth_mechanism(desired):
+    mechanisms = set(desired.get("auth_mechanism") or ())
+    if "BasicAuthRequireTLS" in mechanisms and not {"BasicAuth", "Tls"} <= mechanisms:
+        raise InvalidValue("auth_mechanism", sorted(mechanisms), "BasicAuthRequireTLS together with BasicAuth and Tls",
+                           noun="a valid combination",
+                           reason="BasicAuthRequireTLS needs BasicAuth and Tls")
+
+
+def _check_creatable(params, desired):
+    for option, usages in _USAGE_NEEDS.items():
+        if params["usage"] in usages and not desired.get(option):
+            raise InvalidValue(option, params.get(option), "a non-empty list",
+                               noun="enough to create the connector",
+                               reason="New-ReceiveConnector needs %s for usage %s" % (option, params["usage"]))
+
+
+class ReceiveConnectorTask:
+    """Reads the connector, plans the change, and applies it unless in check mode."""
+
+    def __init__(self, module, client, desired):
+        self.module = module
+        self.client = client
+        self.desired = desired
+        self.identity = identity_of(desired["server"], desired["name"])
+
+    def run(self):
+        current_object = get_connector(self.client, self.identity)
+        current = connector_values(current_object) if current_object is not None else None
+        if self.module.params["state"] == "absent":
+            return self._absent(current)
+        if current is None:
+            return self._create()
+        return self._update(current)
+
+    def _absent(self, current):
+        if current is None:
+            return self._result(False, {}, {})
+        if not self.module.check_mode:
+            self.client.invoke("Remove-ReceiveConnector", {"Identity": self.identity, "Confirm": False})
+        return self._result(True, current, {})
+
+    def _create(self):
+        _check_creatable(self.module.params, self.desired)
+        if self.module.check_mode:
+            return self._result(True, {}, self.desired)
+        options = [option for option in self.desired if option != "server"]
+        new_parameters, left_over = engine.parameters(self.desired, ROWS, options, on_new=True)
+        new_parameters.update(Server=self.desired["server"], Usage=self.module.params["usage"])
+        created = self.client.invoke("New-ReceiveConnector", new_parameters)
+        if left_over:
+            set_parameters, _ = engine.parameters(self.desired, ROWS, left_over, on_new=False)
+            set_parameters["Identity"] = self.identity
+            self.client.invoke("Set-ReceiveConnector", set_parameters)
+            created = None
+        return self._result(True, {}, self._read_back(created))
+
+    def _update(self, current):
+        changes = engine.differences(current, self.desired)
+        if not changes:
+            return self._result(False, current, current)
+        after = engine.merged(current, self.desired)
+        if not self.module.check_mode:
+            set_parameters, refused = engine.parameters(self.desired, ROWS, list(changes), on_new=False)
+            if refused:
+                self.module.fail_json(msg="cannot change %s of an existing connector (Exchange sets them only at "
+                                          "creation); remove and recreate it" % ", ".join(sorted(refused)),
+                                      connector=current)
+            set_parameters["Identity"] = self.identity
+            self.client.invoke("Set-ReceiveConnector", set_parameters)
+            after = self._read_back(None)
+        return self._result(True, current, after)
+
+    def _read_back(self, returned):
+        """The connector as Exchange now prints it (what New- returned, or a fresh read)."""
+        connector = returned[0] if returned else get_connector(self.client, self.identity)
+        return connector_values(connector)
+
+    def _result(self, changed, before, after):
+        result = dict(changed=changed, connector=engine.readable_values(after, ROWS))
+        if self.module._diff:
+            result["diff"] = dict(before=engine.readable_values(before, ROWS),
+                                  after=engine.readable_values(after, ROWS))
+        return result
+
+
+def main():
+    module = AnsibleModule(argument_spec=_argument_spec(), supports_check_mode=True)
+    check_connection_options(module)
+    try:
+        check_name(module.params["name"])
+        desired = engine.desired_values(module.params, ROWS)
+        if module.params["state"] == "present":
+            _check_auth_mechanism(desired)
+    except InvalidValue as err:
+        module.fail_json(msg=str(err))
+    try:
+        with OnPremClient(module.params) as client:
+            result = ReceiveConnectorTask(module, client, desired).run()
+    except ExchangeError as err:
+        module.fail_json(msg=str(err), **err.to_result())
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
