@@ -47,3 +47,34 @@ def get_connector(client, identity):
 def list_connectors(client, server=None):
     """All connectors, or those of one server."""
     return client.invoke("Get-ReceiveConnector", {"Server": server} if server else {})
+
+
+def _timespan_seconds(text):
+    days, _, clock = text.rpartition(".")
+    hours, minutes, seconds = (int(part) for part in clock.split(":"))
+    return int(days or 0) * 86400 + hours * 3600 + minutes * 60 + seconds
+
+
+def combination_problems(values):
+    """Rules between options that Set-ReceiveConnector.md states, checked on the
+    connector as it would be after the change, so they fail before any write."""
+    mechanisms = set(values.get("auth_mechanism") or ())
+    problems = []
+    if "BasicAuthRequireTLS" in mechanisms and not {"BasicAuth", "Tls"} <= mechanisms:
+        problems.append("auth_mechanism BasicAuthRequireTLS needs BasicAuth and Tls too")
+    if "ExternalAuthoritative" in mechanisms:
+        if mechanisms - {"ExternalAuthoritative", "Tls"}:
+            problems.append("auth_mechanism ExternalAuthoritative can only be combined with Tls")
+        if list(values.get("permission_groups") or ()) != ["ExchangeServers"]:
+            problems.append("auth_mechanism ExternalAuthoritative needs permission_groups [ExchangeServers]")
+    if values.get("require_tls") and "Tls" not in mechanisms:
+        problems.append("require_tls=true needs Tls in auth_mechanism")
+    if values.get("domain_secure_enabled") and ("Tls" not in mechanisms or "ExternalAuthoritative" in mechanisms):
+        problems.append("domain_secure_enabled=true needs Tls and no ExternalAuthoritative in auth_mechanism")
+    if values.get("binary_mime_enabled") and values.get("chunking_enabled") is False:
+        problems.append("binary_mime_enabled=true needs chunking_enabled=true")
+    timeout, idle = values.get("connection_timeout"), values.get("connection_inactivity_timeout")
+    if timeout and idle and _timespan_seconds(idle) >= _timespan_seconds(timeout):
+        problems.append("connection_inactivity_timeout (%s) must be shorter than connection_timeout (%s)"
+                        % (idle, timeout))
+    return problems

@@ -342,6 +342,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
     ROWS,
     check_name,
+    combination_problems,
     connector_values,
     get_connector,
     identity_of,
@@ -366,14 +367,6 @@ def _argument_spec():
     return spec
 
 
-def _check_auth_mechanism(desired):
-    mechanisms = set(desired.get("auth_mechanism") or ())
-    if "BasicAuthRequireTLS" in mechanisms and not {"BasicAuth", "Tls"} <= mechanisms:
-        raise InvalidValue("auth_mechanism", sorted(mechanisms), "BasicAuthRequireTLS together with BasicAuth and Tls",
-                           noun="a valid combination",
-                           reason="BasicAuthRequireTLS needs BasicAuth and Tls")
-
-
 def _check_creatable(params, desired):
     for option, usages in _USAGE_NEEDS.items():
         if params["usage"] in usages and not desired.get(option):
@@ -396,9 +389,16 @@ class ReceiveConnectorTask:
         current = connector_values(current_object) if current_object is not None else None
         if self.module.params["state"] == "absent":
             return self._absent(current)
+        self._check_combination(engine.merged(current or {}, self.desired))
         if current is None:
             return self._create()
         return self._update(current)
+
+    def _check_combination(self, after):
+        problems = combination_problems(after)
+        if problems:
+            self.module.fail_json(msg="the connector would break Exchange's rules, nothing was changed: %s"
+                                      % "; ".join(problems))
 
     def _absent(self, current):
         if current is None:
@@ -457,8 +457,6 @@ def main():
     try:
         check_name(module.params["name"])
         desired = engine.desired_values(module.params, ROWS)
-        if module.params["state"] == "present":
-            _check_auth_mechanism(desired)
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     try:
