@@ -62,15 +62,15 @@ options:
         for servers with certificates of a private CA.
       - If not set, the environment variable E(EXCHANGE_CA_PATH) is used.
     type: path
-  connection_timeout:
+  connect_timeout:
     description:
       - Seconds to wait for the server to answer an HTTP request.
-      - If not set, the environment variable E(EXCHANGE_CONNECTION_TIMEOUT) is used.
+      - If not set, the environment variable E(EXCHANGE_CONNECT_TIMEOUT) is used.
     type: int
     default: 30
   operation_timeout:
     description:
-      - Seconds the server may hold a WSMan request before answering; smaller than O(connection_timeout).
+      - Seconds the server may hold a WSMan request before answering; smaller than O(connect_timeout).
       - If not set, the environment variable E(EXCHANGE_OPERATION_TIMEOUT) is used.
     type: int
     default: 20

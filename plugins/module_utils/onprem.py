@@ -46,7 +46,7 @@ ONPREM_CONNECTION_SPEC = dict(
     password=dict(type="str", no_log=True, fallback=(env_fallback, ["EXCHANGE_PASSWORD"])),
     validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["EXCHANGE_VALIDATE_CERTS"])),
     ca_path=dict(type="path", fallback=(env_fallback, ["EXCHANGE_CA_PATH"])),
-    connection_timeout=dict(type="int", default=30, fallback=(env_fallback, ["EXCHANGE_CONNECTION_TIMEOUT"])),
+    connect_timeout=dict(type="int", default=30, fallback=(env_fallback, ["EXCHANGE_CONNECT_TIMEOUT"])),
     operation_timeout=dict(type="int", default=20, fallback=(env_fallback, ["EXCHANGE_OPERATION_TIMEOUT"])),
 )
 
@@ -68,10 +68,10 @@ def check_connection_options(module):
     if params["use_ssl"] and not params["validate_certs"]:
         module.warn("validate_certs=false: the Exchange server's TLS certificate is not verified; "
                     "anyone on the network path can read the credentials. Use ca_path instead.")
-    if params["operation_timeout"] >= params["connection_timeout"]:
-        module.fail_json(msg="operation_timeout (%d) must be smaller than connection_timeout (%d): the "
+    if params["operation_timeout"] >= params["connect_timeout"]:
+        module.fail_json(msg="operation_timeout (%d) must be smaller than connect_timeout (%d): the "
                              "server answers a long poll after operation_timeout"
-                         % (params["operation_timeout"], params["connection_timeout"]))
+                         % (params["operation_timeout"], params["connect_timeout"]))
 
 
 def _cert_validation(params):
@@ -100,7 +100,7 @@ class OnPremClient:
             p["host"], port=port, path=ENDPOINT_PATH, ssl=p["use_ssl"], auth=p["auth"],
             username=p["username"], password=p["password"],
             cert_validation=_cert_validation(p),
-            connection_timeout=p["connection_timeout"], read_timeout=p["connection_timeout"],
+            connection_timeout=p["connect_timeout"], read_timeout=p["connect_timeout"],
             operation_timeout=p["operation_timeout"],
             # Exchange's endpoint is an IIS application: its SPN is HTTP/<host>, not WSMAN/<host>.
             negotiate_service="HTTP",
@@ -211,3 +211,15 @@ def _safe_text(exc, params):
     if params.get("password"):
         text = text.replace(params["password"], "********")
     return text
+
+
+def onprem_argument_spec(*specs):
+    """The connection options plus a module's own, refusing any name used twice
+    (a connector setting must never shadow a connection option)."""
+    merged = dict(ONPREM_CONNECTION_SPEC)
+    for spec in specs:
+        clash = set(merged) & set(spec)
+        if clash:
+            raise ValueError("options defined twice: %s" % ", ".join(sorted(clash)))
+        merged.update(spec)
+    return merged

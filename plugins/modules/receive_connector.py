@@ -335,9 +335,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils import engine
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    ONPREM_CONNECTION_SPEC,
     OnPremClient,
     check_connection_options,
+    onprem_argument_spec,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
     ROWS,
@@ -356,15 +356,15 @@ _USAGE_NEEDS = {
 
 
 def _argument_spec():
-    spec = dict(ONPREM_CONNECTION_SPEC)
-    spec.update(engine.argument_spec(ROWS))
-    spec.update(
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    table_spec = engine.argument_spec(ROWS)
+    table_spec.update(
         name=dict(type="str", required=True),
         server=dict(type="str", required=True),
-        usage=dict(type="str", default="Custom", choices=["Custom", "Internet", "Internal", "Client", "Partner"]),
     )
-    return spec
+    return onprem_argument_spec(table_spec, dict(
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        usage=dict(type="str", default="Custom", choices=["Custom", "Internet", "Internal", "Client", "Partner"]),
+    ))
 
 
 def _check_creatable(params, desired):

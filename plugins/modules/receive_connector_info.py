@@ -81,9 +81,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import SERVER, InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    ONPREM_CONNECTION_SPEC,
     OnPremClient,
     check_connection_options,
+    onprem_argument_spec,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
     connector_values,
@@ -104,8 +104,7 @@ def _read(client, server, name):
 
 
 def main():
-    spec = dict(ONPREM_CONNECTION_SPEC)
-    spec.update(server=dict(type="str"), name=dict(type="str"))
+    spec = onprem_argument_spec(dict(server=dict(type="str"), name=dict(type="str")))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     check_connection_options(module)
     try:
