@@ -263,7 +263,9 @@ def _sender_address(clause):
         if match and _ip(match.group("ip")):
             host = match.group("host")
             return (None if not host or host.lower() == "unknown" else host), _ip(match.group("ip"))
-        if _ip(comment):  # Exchange: the address alone
+        # GUESS: Exchange writes the sender's address alone, without reverse DNS (from memory of real
+        # headers; EXCHANGE.md section 4 gives the generic "(<rdns> [<ip>])" shape, handled above).
+        if _ip(comment):
             return None, _ip(comment)
     literal = _first(clause["words"])
     return None, (_ip(literal) if literal and literal.startswith("[") else None)

@@ -191,7 +191,8 @@ class _connection_errors:
 
 
 def _connection_hint(exc, params):
-    where = "%s://%s/%s" % ("https" if params["use_ssl"] else "http", params["host"], ENDPOINT_PATH)
+    port = params["port"] or (443 if params["use_ssl"] else 80)
+    where = "%s://%s:%s/%s" % ("https" if params["use_ssl"] else "http", params["host"], port, ENDPOINT_PATH)
     if isinstance(exc, requests.exceptions.SSLError):
         return ("TLS handshake with %s failed; if the certificate is from a private CA give its PEM "
                 "file in ca_path" % where)

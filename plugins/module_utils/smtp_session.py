@@ -27,6 +27,8 @@ MASK = "********"
 # RFC 3463 enhanced status code at the start of a reply line: class.subject.detail.
 _ENHANCED_CODE = re.compile(r"^([245]\.\d{1,3}\.\d{1,3})(?:\s|$)")
 # smtplib's own mechanisms, strongest first (as smtplib.SMTP.login orders them).
+# GUESS: Exchange's Client Frontend offers "AUTH NTLM LOGIN" (GSSAPI too with Integrated auth),
+# so LOGIN is what runs against Exchange.
 _AUTH_MECHANISMS = ("CRAM-MD5", "PLAIN", "LOGIN")
 # Certificate trouble the server reports with a TLS alert (OpenSSL reason names).
 _CLIENT_CERTIFICATE_ALERTS = ("CERTIFICATE_REQUIRED", "BAD_CERTIFICATE", "UNKNOWN_CA",

@@ -106,11 +106,14 @@ def certificate_summary(der):
         "subject": _name(certificate.subject),
         "issuer": _name(certificate.issuer),
         "not_after": certificate.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        # The form Get-ExchangeCertificate prints as Thumbprint (SHA-1, upper-case hex).
+        # The form Get-ExchangeCertificate prints as Thumbprint (SHA-1, upper-case hex; see the
+        # E19-GetExchangeCertificate capture).
         "thumbprint": hashlib.sha1(der, usedforsecurity=False).hexdigest().upper(),
     }
 
 
 def _name(name):
     # Most specific part first, as Windows and RFC 4514 print names.
+    # GUESS: for CN/O/OU/L/C this matches Get-ExchangeCertificate's Subject/Issuer (the captures only
+    # show single-CN names); Windows writes S= where RFC 4514 writes ST=, and quotes differently.
     return ", ".join(rdn.rfc4514_string() for rdn in reversed(name.rdns))

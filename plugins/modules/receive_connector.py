@@ -462,6 +462,8 @@ def main():
     try:
         with OnPremClient(module.params) as client:
             result = ReceiveConnectorTask(module, client, desired).run()
+    except InvalidValue as err:
+        module.fail_json(msg=str(err))
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())
     module.exit_json(**result)

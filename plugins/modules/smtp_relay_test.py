@@ -111,7 +111,8 @@ options:
     type: str
   helo:
     description:
-      - Name sent with EHLO. Defaults to the controller's fully qualified name.
+      - Name sent with EHLO. Defaults to the controller's fully qualified name, or its address in brackets
+        when that name has no dot (as Python's C(smtplib) does).
     type: str
   mail_from:
     description:

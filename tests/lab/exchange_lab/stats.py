@@ -16,6 +16,13 @@ class Stats:
             self._counters.update(json.loads(self._path.read_text()))
         self._flush()
 
+    def declare(self, *names: str) -> None:
+        """Start counters at 0, so readers can rely on every key being there."""
+        with self._lock:
+            for name in names:
+                self._counters.setdefault(name, 0)
+            self._flush()
+
     def increment(self, name: str, amount: int = 1) -> None:
         with self._lock:
             self._counters[name] = self._counters.get(name, 0) + amount
