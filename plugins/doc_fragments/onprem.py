@@ -77,7 +77,8 @@ options:
 requirements:
   - pypsrp >= 0.9.1 on the controller
 notes:
-  - The modules run on the controller (C(connection: local) or C(delegate_to: localhost)) and talk to
+  - >-
+    The modules run on the controller (C(connection: local) or C(delegate_to: localhost)) and talk to
     Exchange remotely; nothing is installed on the Exchange server.
   - All calls are single cmdlets or pipelines of cmdlets with parameters, as the Exchange endpoint
     (NoLanguage mode) requires; values are never parsed as PowerShell.

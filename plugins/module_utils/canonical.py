@@ -491,7 +491,7 @@ class ByteSize(Kind):
             raise _Reject()
         number = typed.group("number")
         multiplier = _BYTE_UNITS[(typed.group("unit") or "b").lower()]
-        whole, _, fraction = number.partition(".")
+        whole, _dot, fraction = number.partition(".")
         numerator = int(whole + fraction) * multiplier
         denominator = 10 ** len(fraction)
         if numerator % denominator:

@@ -50,7 +50,7 @@ def list_connectors(client, server=None):
 
 
 def _timespan_seconds(text):
-    days, _, clock = text.rpartition(".")
+    days, _dot, clock = text.rpartition(".")
     hours, minutes, seconds = (int(part) for part in clock.split(":"))
     return int(days or 0) * 86400 + hours * 3600 + minutes * 60 + seconds
 

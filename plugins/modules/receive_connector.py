@@ -20,7 +20,7 @@ description:
   - Invalid values are refused before anything is sent to the server.
   - The output of M(mailflow.exchange.receive_connector_info), fed back as options, reports no change.
 author:
-  - mailflow.exchange contributors
+  - mailflow.exchange contributors (@mailflow)
 extends_documentation_fragment:
   - mailflow.exchange.onprem
 attributes:
@@ -416,7 +416,7 @@ class ReceiveConnectorTask:
         new_parameters.update(Server=self.desired["server"], Usage=self.module.params["usage"])
         created = self.client.invoke("New-ReceiveConnector", new_parameters)
         if left_over:
-            set_parameters, _ = engine.parameters(self.desired, ROWS, left_over, on_new=False)
+            set_parameters = engine.parameters(self.desired, ROWS, left_over, on_new=False)[0]
             set_parameters["Identity"] = self.identity
             self.client.invoke("Set-ReceiveConnector", set_parameters)
             created = None

@@ -14,7 +14,7 @@ description:
     M(mailflow.exchange.receive_connector), so one connector can be fed back to that module as is
     (it then reports no change).
 author:
-  - mailflow.exchange contributors
+  - mailflow.exchange contributors (@mailflow)
 extends_documentation_fragment:
   - mailflow.exchange.onprem
 attributes:

@@ -68,7 +68,7 @@ def test_options_new_does_not_take_are_left_for_set():
 
 def test_server_cannot_be_changed_by_set():
     desired = engine.desired_values({"server": "mail2"}, ROWS)
-    _, refused = engine.parameters(desired, ROWS, ["server"], on_new=False)
+    refused = engine.parameters(desired, ROWS, ["server"], on_new=False)[1]
     assert refused == ["server"]
 
 
