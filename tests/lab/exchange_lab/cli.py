@@ -1,0 +1,114 @@
+"""exchange-lab: run the Exchange lab.
+
+    exchange-lab serve --state DIR [--seed FILE.xml ...] [--port 0] [--https-port 0] [--reset]
+
+``serve`` opens the Exchange model in DIR, starts the remote PowerShell
+listeners on 127.0.0.1, writes DIR/lab.json once they accept connections and
+runs until SIGTERM/SIGINT, removing lab.json on the way out.
+"""
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .stats import Stats
+from .transport import CONFIGURATION_NAME, RemotePowerShell, start_remote_powershell
+from .transport.credentials import write_private
+
+LAB_JSON = "lab.json"
+STATS_JSON = "stats.json"
+
+
+def lab_info(state_dir: Path, remote: RemotePowerShell) -> dict:
+    """The contents of lab.json: how to reach the lab and where its files are."""
+    username, password = remote.credentials.username, remote.credentials.password
+    host = "127.0.0.1"
+
+    def psrp(port: int, ssl: bool, auth: str, ca_path) -> dict:
+        return {"host": host, "port": port, "path": "PowerShell", "ssl": ssl, "auth": auth,
+                "username": username, "password": password, "ca_path": ca_path,
+                "configuration_name": CONFIGURATION_NAME}
+
+    ca_path = str(remote.ca_path)
+    return {
+        "psrp": psrp(remote.http.port, False, "ntlm", None),
+        "psrp_https": psrp(remote.https.port, True, "basic", ca_path),
+        "stats": str(state_dir / STATS_JSON),
+        "state": str(state_dir),
+        "pid": os.getpid(),
+        "env": {
+            "EXCHANGE_HOST": host, "EXCHANGE_PORT": str(remote.http.port), "EXCHANGE_AUTH": "ntlm",
+            "EXCHANGE_USE_SSL": "false", "EXCHANGE_USERNAME": username, "EXCHANGE_PASSWORD": password,
+        },
+        "env_https": {
+            "EXCHANGE_HOST": host, "EXCHANGE_PORT": str(remote.https.port), "EXCHANGE_AUTH": "basic",
+            "EXCHANGE_USE_SSL": "true", "EXCHANGE_CA_PATH": ca_path,
+            "EXCHANGE_USERNAME": username, "EXCHANGE_PASSWORD": password,
+        },
+    }
+
+
+def serve(args: argparse.Namespace) -> int:
+    state_dir = Path(args.state).resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    lab_json = state_dir / LAB_JSON
+    lab_json.unlink(missing_ok=True)  # left over by a crashed run: never advertise stale ports
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+
+    if args.reset:
+        (state_dir / STATS_JSON).unlink(missing_ok=True)
+    stats = Stats(state_dir / STATS_JSON)
+
+    # Imported here so that --help and the transport never need the model loaded.
+    from .exchange.organization import open_organization
+
+    endpoint = open_organization(state_dir, [Path(seed) for seed in args.seed], stats, args.reset)
+    remote = start_remote_powershell(state_dir, endpoint, stats, args.port, args.https_port)
+    try:
+        if not stop.is_set():  # a signal during startup: exit without advertising
+            # Atomic (tmp + rename) and owner-only: it holds the password.
+            write_private(lab_json, json.dumps(lab_info(state_dir, remote), indent=1))
+            logging.getLogger(__name__).info("lab ready: %s", lab_json)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        lab_json.unlink(missing_ok=True)
+        remote.stop()
+        close = getattr(endpoint, "close", None)
+        if callable(close):
+            close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="exchange-lab", description="A local stand-in for Exchange.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="run the lab until SIGTERM/SIGINT")
+    serve_cmd.add_argument("--state", required=True, help="state directory (credentials, pki, store, stats)")
+    serve_cmd.add_argument("--seed", action="append", default=[], metavar="FILE.xml",
+                           help="Export-Clixml file to seed the organisation (repeatable; default: the model's)")
+    serve_cmd.add_argument("--port", type=int, default=0, help="HTTP (NTLM) port, 0 = any free port")
+    serve_cmd.add_argument("--https-port", type=int, default=0, help="HTTPS (Basic) port, 0 = any free port")
+    serve_cmd.add_argument("--reset", action="store_true", help="start from the seeds, forgetting earlier changes")
+    serve_cmd.add_argument("--log-level", default="WARNING", help="logging level on stderr (default WARNING)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        return serve(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

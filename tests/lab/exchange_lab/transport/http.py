@@ -1,0 +1,151 @@
+"""The HTTP(S) listeners: keep-alive HTTP/1.1 on 127.0.0.1, path /PowerShell.
+
+Each TCP connection gets its own authentication object (NTLM contexts are
+bound to the connection). Handler threads are daemons and every open
+connection is tracked, so shutdown can cut idle keep-alive connections
+instead of waiting for them.
+"""
+import logging
+import socket
+import ssl
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+from urllib.parse import urlsplit
+
+from ..stats import Stats
+from .auth import ConnectionAuth, Refused
+from .wsman import Caller, WSManService
+
+log = logging.getLogger(__name__)
+
+PATH = "/PowerShell"
+MAX_BODY = 16 * 1024 * 1024
+# An idle keep-alive connection is closed after this long; a client that
+# comes back later reconnects (and, for NTLM, authenticates again).
+IDLE_TIMEOUT = 600.0
+TLS_HANDSHAKE_TIMEOUT = 10.0
+
+
+class WSManHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port: int, service: WSManService, stats: Stats,
+                 new_auth: Callable[[], ConnectionAuth], tls: ssl.SSLContext | None = None):
+        self.service = service
+        self.stats = stats
+        self.new_auth = new_auth
+        self.tls = tls
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(("127.0.0.1", port), WSManRequestHandler)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}{PATH}"
+
+    def finish_request(self, request, client_address):
+        """Runs on the connection's thread: TLS handshake there, not on the accept loop."""
+        if self.tls is not None:
+            request.settimeout(TLS_HANDSHAKE_TIMEOUT)
+            try:
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError) as exc:
+                log.info("TLS handshake with %s failed: %s", client_address, exc)
+                return
+        with self._connections_lock:
+            self._connections.add(request)
+        try:
+            super().finish_request(request, client_address)
+        finally:
+            with self._connections_lock:
+                self._connections.discard(request)
+            if self.tls is not None:
+                request.close()
+
+    def handle_error(self, request, client_address):
+        """A client that went away (or shutdown cutting it off) is routine; the rest is logged."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError, ssl.SSLError)):
+            log.debug("connection from %s ended: %r", client_address, error)
+        else:
+            log.error("error serving %s", client_address, exc_info=error)
+
+    def close_connections(self) -> None:
+        """Cut every open connection (wakes handler threads blocked on reads)."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class WSManRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # GUESS: Exchange's /PowerShell is an IIS application.
+    server_version = "Microsoft-IIS/10.0"
+    sys_version = ""
+    timeout = IDLE_TIMEOUT
+    server: WSManHTTPServer
+
+    def setup(self):
+        super().setup()
+        self.auth = self.server.new_auth()
+
+    def do_POST(self):
+        self.server.stats.increment("http_requests")
+        body = self._read_body()
+        if body is None:
+            return
+        if urlsplit(self.path).path.rstrip("/").lower() != PATH.lower():
+            self._reply(404, {}, b"")
+            return
+        try:
+            accepted = self.auth.accept(self.headers, body)
+        except Refused as refused:
+            self._reply(401, refused.headers, b"")
+            return
+        if not accepted.soap:
+            self._reply(200, {}, b"")  # the client's authentication-only request
+            return
+        caller = Caller(accepted.user, self.client_address[0], self.server.url)
+        status, response = self.server.service.handle(accepted.soap, caller)
+        content_type, payload = self.auth.seal(response)
+        self._reply(status, {"Content-Type": content_type}, payload)
+
+    def _read_body(self) -> bytes | None:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self._reply(411, {}, b"", close=True)
+            return None
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            self._reply(413 if length > MAX_BODY else 400, {}, b"", close=True)
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _reply(self, status: int, headers: dict[str, str], body: bytes, close: bool = False) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        log.debug("%s %s", self.address_string(), format % args)

@@ -1,0 +1,89 @@
+#!/usr/bin/env python
+# Copyright: contributors to mailflow.exchange
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Turn a running lab's ``lab.json`` into settings for the collection.
+
+``exports`` prints ``export EXCHANGE_...=...`` lines (the lab's ``env`` map,
+or ``env_https`` with ``--https``) for a shell to ``eval``; ``make demo`` runs
+ansible-playbook with them.
+
+``integration-config`` writes ansible-test's
+``tests/integration/integration_config.yml``. ansible-test does not pass the
+caller's environment to the playbooks it runs, but it loads that file as extra
+vars, so the lab's address travels as variables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+
+import yaml
+
+
+def load_lab(state_dir):
+    """Return the parsed lab.json of the lab whose state is in ``state_dir``."""
+    path = os.path.join(state_dir, 'lab.json')
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        sys.exit('no running lab: %s is missing (make lab-start)' % path)
+
+
+def shell_exports(env):
+    """Return ``export NAME=value`` lines for the ``env`` mapping."""
+    return ''.join('export %s=%s\n' % (name, shlex.quote(str(value)))
+                   for name, value in sorted(env.items()))
+
+
+def integration_vars(lab, state_dir):
+    """Return the variables the integration targets connect to the lab with."""
+    psrp = lab['psrp']
+    https = lab['psrp_https']
+    return {
+        'exchange_host': psrp['host'],
+        'exchange_port': psrp['port'],
+        'exchange_auth': psrp['auth'],
+        'exchange_use_ssl': psrp['ssl'],
+        'exchange_username': psrp['username'],
+        'exchange_password': psrp['password'],
+        'exchange_ca_path': https['ca_path'],
+        'exchange_https_host': https['host'],
+        'exchange_https_port': https['port'],
+        'exchange_https_auth': https['auth'],
+        'exchange_https_username': https['username'],
+        'exchange_https_password': https['password'],
+        'lab_stats_path': lab['stats'],
+        'lab_state_dir': os.path.abspath(state_dir),
+    }
+
+
+def main(argv=None):
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
+    parser.add_argument('action', choices=('exports', 'integration-config'))
+    parser.add_argument('--state', default='.lab/state', help='lab state directory')
+    parser.add_argument('--https', action='store_true', help='exports: use the HTTPS/Basic listener')
+    parser.add_argument('--out', help='integration-config: file to write')
+    args = parser.parse_args(argv)
+    lab = load_lab(args.state)
+
+    if args.action == 'exports':
+        sys.stdout.write(shell_exports(lab['env_https' if args.https else 'env']))
+        return 0
+
+    if not args.out:
+        parser.error('integration-config needs --out')
+    with open(args.out, 'w', encoding='utf-8') as handle:
+        handle.write('# Written by tests/utils/lab_env.py from %s; do not edit.\n'
+                     % os.path.join(os.path.abspath(args.state), 'lab.json'))
+        yaml.safe_dump(integration_vars(lab, args.state), handle, default_flow_style=False)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
