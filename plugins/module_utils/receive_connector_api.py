@@ -18,9 +18,9 @@ __all__ = ["ROWS", "check_name", "connector_values", "get_connector", "identity_
 _BAD_NAME_CHARACTERS = re.compile(r"[\\\x00-\x1f\x7f]")
 
 
-def check_name(name):
+def check_name(name, option="name"):
     if not name or not name.strip() or _BAD_NAME_CHARACTERS.search(name):
-        raise InvalidValue("name", name, "1 to 64 characters without backslash or control characters "
+        raise InvalidValue(option, name, "1 to 64 characters without backslash or control characters "
                                          "(newline, tab)", noun="a connector name")
 
 

@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AD permissions (ACEs) on receive connectors: read, match, plan.
+
+Get-ADPermission returns one ADAcePresentationObject per ACE. Adding an ACE
+that exists does not fail (EXCHANGE.md section 3), so idempotency comes from
+reading first; inherited ACEs cannot be removed on the connector, so they are
+reported and left alone.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.principals import sid_in
+
+# Receive connector permissions (Microsoft, "Receive connector permissions").
+EXTENDED_RIGHTS = (
+    "ms-Exch-SMTP-Submit",
+    "ms-Exch-SMTP-Accept-Any-Recipient",
+    "ms-Exch-SMTP-Accept-Any-Sender",
+    "ms-Exch-SMTP-Accept-Authoritative-Domain-Sender",
+    "ms-Exch-SMTP-Accept-Authentication-Flag",
+    "ms-Exch-SMTP-Accept-Exch50",
+    "ms-Exch-SMTP-Accept-XShadow",
+    "ms-Exch-Accept-Headers-Routing",
+    "ms-Exch-Accept-Headers-Organization",
+    "ms-Exch-Accept-Headers-Forest",
+    "ms-Exch-Accept-Exch50",
+    "ms-Exch-Bypass-Anti-Spam",
+    "ms-Exch-Bypass-Message-Size-Limit",
+)
+RELAY_RIGHT = "ms-Exch-SMTP-Accept-Any-Recipient"
+_BY_FOLDED = {right.casefold(): right for right in EXTENDED_RIGHTS}
+
+
+def canonical_rights(values, option="extended_rights"):
+    """Exchange's spelling of each right, in table order; unknown names are refused."""
+    rights = set()
+    for value in values or ():
+        right = _BY_FOLDED.get(str(value).strip().casefold())
+        if right is None:
+            raise InvalidValue(option, value, "one or more of " + ", ".join(EXTENDED_RIGHTS),
+                               noun="a receive connector permission")
+        rights.add(right)
+    return [right for right in EXTENDED_RIGHTS if right in rights]
+
+
+class Ace:
+    """One ACE as the module reports it."""
+
+    def __init__(self, user, sid, extended_rights, access_rights, deny, inherited):
+        self.user = user
+        self.sid = sid
+        self.extended_rights = extended_rights
+        self.access_rights = access_rights
+        self.deny = deny
+        self.inherited = inherited
+
+    @classmethod
+    def from_object(cls, obj):
+        user = clixml.get_property(obj, "User")
+        rights = clixml.property_value(obj, "ExtendedRights") or []
+        return cls(
+            user=clixml.to_string(user),
+            sid=_sid_of(user),
+            extended_rights=[_BY_FOLDED.get(str(r).casefold(), str(r)) for r in rights],
+            access_rights=_names(clixml.property_value(obj, "AccessRights")),
+            deny=bool(clixml.property_value(obj, "Deny")),
+            inherited=bool(clixml.property_value(obj, "IsInherited")),
+        )
+
+    def as_dict(self):
+        return dict(user=self.user, sid=self.sid, extended_rights=self.extended_rights,
+                    access_rights=self.access_rights, deny=self.deny, inherited=self.inherited)
+
+
+def _names(value):
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+def _sid_of(user):
+    """The principal's SID if Exchange's object carries one (property names vary by type)."""
+    candidates = []
+    for name in ("SecurityIdentifier", "Sid", "SID", "SecurityIdentifierString", "Value"):
+        value = clixml.get_property(user, name)
+        candidates.append(clixml.to_string(value) if value is not None else None)
+    candidates.append(clixml.to_string(user))
+    return sid_in(candidates)
+
+
+def read_aces(client, identity):
+    return [Ace.from_object(obj) for obj in client.invoke("Get-ADPermission", {"Identity": identity})]
+
+
+def explicit_rights(aces, principal, deny=False):
+    """Extended rights granted (or denied) to ``principal`` by non-inherited ACEs."""
+    found = set()
+    for ace in aces:
+        if not ace.inherited and ace.deny == deny and principal.matches(ace.user, ace.sid):
+            found.update(ace.extended_rights)
+    return [right for right in EXTENDED_RIGHTS if right in found]
+
+
+def inherited_rights(aces, principal, deny=False):
+    found = set()
+    for ace in aces:
+        if ace.inherited and ace.deny == deny and principal.matches(ace.user, ace.sid):
+            found.update(ace.extended_rights)
+    return [right for right in EXTENDED_RIGHTS if right in found]
+
+
+def server_name_of(aces, principal):
+    """How the server spells the principal (localised), learnt from any of its ACEs."""
+    for ace in aces:
+        if principal.matches(ace.user, ace.sid):
+            return ace.user
+    return None

@@ -1,0 +1,272 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ad_permission
+short_description: Grant or revoke extended rights of a principal on a receive connector
+version_added: 0.1.0
+description:
+  - Manages the Active Directory permissions (extended rights) of one principal on an on-premises receive
+    connector, with C(Get-ADPermission), C(Add-ADPermission) and C(Remove-ADPermission).
+  - The relay right of seed 002 is O(extended_rights=ms-Exch-SMTP-Accept-Any-Recipient) for
+    O(user=NT AUTHORITY\\ANONYMOUS LOGON).
+  - Principals are matched by SID where one is known, so C(NT AUTHORITY\\ANONYMOUS LOGON), C(anonymous),
+    C(S-1-5-7) and a German server's C(NT-AUTORITÄT\\ANONYMOUS-ANMELDUNG) are the same principal.
+  - Inherited permissions are reported but never removed (Exchange cannot remove them on the connector).
+  - Refuses to grant anonymous relay on a connector whose remote IP ranges are wider than
+    O(relay_max_addresses), unless O(allow_broad_relay=true); that would be an open relay.
+author:
+  - mailflow.exchange contributors (@mailflow)
+extends_documentation_fragment:
+  - mailflow.exchange.onprem
+attributes:
+  check_mode:
+    support: full
+    description: Reads the permissions and reports the change it would make; nothing is written.
+  diff_mode:
+    support: full
+    description: Shows the principal's explicit extended rights before and after.
+options:
+  connector:
+    description:
+      - Name of the receive connector.
+    type: str
+    required: true
+  server:
+    description:
+      - Exchange server that owns the connector.
+    type: str
+    required: true
+  user:
+    description:
+      - The principal, as C(DOMAIN\\name), a well-known name in any language Windows prints it, the
+        shorthand C(anonymous) or C(authenticated users), or a SID such as C(S-1-5-7).
+    type: str
+    required: true
+  extended_rights:
+    description:
+      - Receive connector permissions, for example V(ms-Exch-SMTP-Accept-Any-Recipient) (relay) or
+        V(ms-Exch-SMTP-Submit). Case-insensitive.
+    type: list
+    elements: str
+    required: true
+  state:
+    description:
+      - V(present) grants the rights that are missing; V(absent) removes the listed rights.
+    type: str
+    choices: [present, absent]
+    default: present
+  exclusive:
+    description:
+      - With O(state=present), also remove the principal's other explicit extended rights on the connector.
+    type: bool
+    default: false
+  relay_max_addresses:
+    description:
+      - Widest remote IP range (in addresses) of a connector on which anonymous relay may be granted.
+    type: int
+    default: 256
+  allow_broad_relay:
+    description:
+      - Grant anonymous relay even on broader ranges. This makes an open relay for everyone in those ranges.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Let the listed devices relay to any domain (seed 002, option 2)
+  mailflow.exchange.ad_permission:
+    connector: ANONYMOUS RELAY MAIL1
+    server: MAIL1
+    user: NT AUTHORITY\ANONYMOUS LOGON
+    extended_rights: [ms-Exch-SMTP-Accept-Any-Recipient]
+
+- name: Take the relay right away again
+  mailflow.exchange.ad_permission:
+    connector: ANONYMOUS RELAY MAIL1
+    server: MAIL1
+    user: S-1-5-7
+    extended_rights: [ms-Exch-SMTP-Accept-Any-Recipient]
+    state: absent
+"""
+
+RETURN = r"""
+extended_rights:
+  description: The principal's explicit (non-inherited, allow) extended rights after the task.
+  returned: always
+  type: list
+  elements: str
+  sample: [ms-Exch-SMTP-Submit, ms-Exch-SMTP-Accept-Any-Recipient]
+inherited_rights:
+  description: Extended rights the principal holds through inheritance; the module never removes them.
+  returned: always
+  type: list
+  elements: str
+permissions:
+  description: Every ACE of the principal on the connector after the task, as Exchange reports it.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    user:
+      description: The principal as the server prints it (localised).
+      type: str
+    sid:
+      description: The principal's SID, when Exchange reports one or it is a well-known principal.
+      type: str
+    extended_rights:
+      description: Extended rights of the ACE.
+      type: list
+      elements: str
+    access_rights:
+      description: Access rights of the ACE (for example C(ExtendedRight)).
+      type: list
+      elements: str
+    deny:
+      description: Whether the ACE denies.
+      type: bool
+    inherited:
+      description: Whether the ACE is inherited.
+      type: bool
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
+    EXTENDED_RIGHTS,
+    RELAY_RIGHT,
+    canonical_rights,
+    explicit_rights,
+    inherited_rights,
+    read_aces,
+    server_name_of,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import IP_RANGES, SERVER, InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
+    OnPremClient,
+    check_connection_options,
+    onprem_argument_spec,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils.principals import Principal
+from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+    check_name,
+    get_connector,
+    identity_of,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import open_relay_problem
+
+# Anonymous relay: the principals that stand for "anyone who connects".
+_ANYONE = ("S-1-5-7", "S-1-1-0")
+
+
+class PermissionTask:
+    def __init__(self, module, client, identity, principal, rights):
+        self.module = module
+        self.client = client
+        self.identity = identity
+        self.principal = principal
+        self.rights = rights
+
+    def run(self):
+        connector = get_connector(self.client, self.identity)
+        if connector is None:
+            self.module.fail_json(msg="receive connector %s does not exist" % self.identity)
+        aces = read_aces(self.client, self.identity)
+        before = explicit_rights(aces, self.principal)
+        inherited = inherited_rights(aces, self.principal)
+        params = self.module.params
+        if params["state"] == "present":
+            self._guard_relay(connector)
+            to_add = [r for r in self.rights if r not in before and r not in inherited]
+            to_remove = [r for r in before if r not in self.rights] if params["exclusive"] else []
+        else:
+            to_add = []
+            to_remove = [r for r in self.rights if r in before]
+            kept = [r for r in self.rights if r in inherited and r not in before]
+            if kept:
+                self.module.warn("%s is inherited by %s on %s and cannot be removed on the connector"
+                                 % (", ".join(kept), self.principal.name, self.identity))
+        changed = bool(to_add or to_remove)
+        if changed and not self.module.check_mode:
+            self._apply(aces, to_add, to_remove)
+            aces = read_aces(self.client, self.identity)
+            after = explicit_rights(aces, self.principal)
+        else:
+            after = [r for r in EXTENDED_RIGHTS if (r in before or r in to_add) and r not in to_remove]
+        result = dict(
+            changed=changed,
+            extended_rights=after,
+            inherited_rights=inherited_rights(aces, self.principal),
+            permissions=[ace.as_dict() for ace in aces if self.principal.matches(ace.user, ace.sid)],
+        )
+        if self.module._diff:
+            result["diff"] = dict(before=dict(extended_rights=before), after=dict(extended_rights=after))
+        return result
+
+    def _guard_relay(self, connector):
+        params = self.module.params
+        if RELAY_RIGHT not in self.rights or self.principal.sid not in _ANYONE or params["allow_broad_relay"]:
+            return
+        ranges = clixml.object_to_values(connector, {"ranges": ("RemoteIPRanges", IP_RANGES)})
+        problem = open_relay_problem(self.identity, ranges.get("ranges"), params["relay_max_addresses"])
+        if problem:
+            self.module.fail_json(msg=problem, remote_ip_ranges=ranges.get("ranges"))
+
+    def _apply(self, aces, to_add, to_remove):
+        # Use the server's own (localised) spelling of the principal when it already has ACEs;
+        # otherwise the SID, which needs no translation, or the name as given.
+        user = server_name_of(aces, self.principal) or self.principal.sid or self.principal.name
+        if to_add:
+            self.client.invoke("Add-ADPermission", {"Identity": self.identity, "User": user,
+                                                    "ExtendedRights": to_add})
+        if to_remove:
+            self.client.invoke("Remove-ADPermission", {"Identity": self.identity, "User": user,
+                                                       "ExtendedRights": to_remove, "Confirm": False})
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=onprem_argument_spec(dict(
+            connector=dict(type="str", required=True),
+            server=dict(type="str", required=True),
+            user=dict(type="str", required=True),
+            extended_rights=dict(type="list", elements="str", required=True),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            exclusive=dict(type="bool", default=False),
+            relay_max_addresses=dict(type="int", default=256),
+            allow_broad_relay=dict(type="bool", default=False),
+        )),
+        supports_check_mode=True,
+    )
+    check_connection_options(module)
+    params = module.params
+    try:
+        check_name(params["connector"], "connector")
+        server = SERVER.from_input(params["server"], "server")
+        rights = canonical_rights(params["extended_rights"])
+        if not rights:
+            raise InvalidValue("extended_rights", params["extended_rights"], "at least one right",
+                               noun="a non-empty list")
+        if not params["user"] or not params["user"].strip():
+            raise InvalidValue("user", params["user"], "DOMAIN\\name, a well-known name or a SID",
+                               noun="a principal")
+    except InvalidValue as err:
+        module.fail_json(msg=str(err))
+    principal = Principal.from_input(params["user"])
+    identity = identity_of(server, params["connector"])
+    try:
+        with OnPremClient(params) as client:
+            result = PermissionTask(module, client, identity, principal, rights).run()
+    except ExchangeError as err:
+        module.fail_json(msg=str(err), **err.to_result())
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
