@@ -141,7 +141,7 @@ demo: demo-tree
 	@trap '$(SUBMAKE) -C $(CURDIR) lab-stop' EXIT; \
 	$(SUBMAKE) lab-start; \
 	lab_env=$$($(LAB_ENV) exports); eval "$$lab_env"; \
-	ANSIBLE_COLLECTIONS_PATH=$(DEMO_TREE) ANSIBLE_LOCALHOST_WARNING=false \
+	LAB_JSON=$(LAB_STATE)/lab.json ANSIBLE_COLLECTIONS_PATH=$(DEMO_TREE) ANSIBLE_LOCALHOST_WARNING=false \
 		ANSIBLE_INVENTORY_UNPARSED_WARNING=false ansible-playbook playbooks/demo.yml
 
 # --- packaging --------------------------------------------------------------
