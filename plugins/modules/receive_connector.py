@@ -114,6 +114,18 @@ options:
     description:
       - Certificate used for STARTTLS, as C(<I>issuer<S>subject) (what C(Get-ExchangeCertificate) shows
         as Issuer and Subject).
+      - Mutually exclusive with O(tls_certificate_thumbprint).
+    type: str
+  tls_certificate_thumbprint:
+    description:
+      - Certificate used for STARTTLS, by its thumbprint on O(server) (all 40 hex digits; spaces, colons
+        and case do not matter). The module looks the certificate up and sets O(tls_certificate_name) to
+        its C(<I>issuer<S>subject), also in check mode, before anything is changed.
+      - Refused when the server has no such certificate, when it is expired or not yet valid, or when the
+        server lacks its private key. A certificate not enabled for SMTP, or sharing its issuer and subject
+        with another certificate of the server, gives a warning.
+      - Only used with O(state=present). The returned O(tls_certificate_name) is what Exchange keeps.
+      - Mutually exclusive with O(tls_certificate_name).
     type: str
   enabled:
     description:
@@ -293,6 +305,12 @@ EXAMPLES = r"""
     fqdn: mail.contoso.com
     tls_certificate_name: "<I>CN=R3, O=Let's Encrypt, C=US<S>CN=mail.contoso.com"
 
+- name: The same, naming the certificate by its thumbprint (see mailflow.exchange.exchange_certificate_info)
+  mailflow.exchange.receive_connector:
+    name: Client Frontend MAIL1
+    server: MAIL1
+    tls_certificate_thumbprint: 5113AE0233A72FCCB75B1D0198628675333D010E
+
 - name: Remove a connector
   mailflow.exchange.receive_connector:
     name: Old relay
@@ -332,7 +350,11 @@ error_id:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import engine
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import (
+    normalise_thumbprint,
+    resolve_tls_certificate_name,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
     OnPremClient,
@@ -364,6 +386,7 @@ def _argument_spec():
     return onprem_argument_spec(table_spec, dict(
         state=dict(type="str", default="present", choices=["present", "absent"]),
         usage=dict(type="str", default="Custom", choices=["Custom", "Internet", "Internal", "Client", "Partner"]),
+        tls_certificate_thumbprint=dict(type="str"),
     ))
 
 
@@ -452,18 +475,28 @@ class ReceiveConnectorTask:
 
 
 def main():
-    module = AnsibleModule(argument_spec=_argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=_argument_spec(), supports_check_mode=True,
+                           mutually_exclusive=[("tls_certificate_name", "tls_certificate_thumbprint")])
     check_connection_options(module)
+    thumbprint = module.params["tls_certificate_thumbprint"]
     try:
         check_name(module.params["name"])
         desired = engine.desired_values(module.params, ROWS)
+        if thumbprint:
+            thumbprint = normalise_thumbprint(thumbprint, "tls_certificate_thumbprint")
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     try:
         with OnPremClient(module.params) as client:
+            if thumbprint and module.params["state"] == "present":
+                # A read, so also in check mode; refusals come before anything is written.
+                desired["tls_certificate_name"] = resolve_tls_certificate_name(
+                    client, desired["server"], thumbprint, warn=module.warn)
             result = ReceiveConnectorTask(module, client, desired).run()
     except InvalidValue as err:
         module.fail_json(msg=str(err))
+    except UnexpectedExchangeValue as err:
+        module.fail_json(msg="cannot read what Exchange returned: %s" % err)
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())
     module.exit_json(**result)

@@ -54,8 +54,10 @@ def test_unknown_right_names_the_option_and_the_choices():
         canonical_rights(["ms-Exch-SMTP-Relay"])
 
 
-@pytest.mark.parametrize("text, size", [("10.1.2.3", 1), ("10.1.2.0/24", 256), ("10.1.2.0-10.1.2.9", 10),
-                                         ("0.0.0.0/0", 2 ** 32), ("::/0", 2 ** 128), ("2001:db8::/64", 2 ** 64)])
+@pytest.mark.parametrize("text, size", [
+    ("10.1.2.3", 1), ("10.1.2.0/24", 256), ("10.1.2.0-10.1.2.9", 10),
+    ("0.0.0.0/0", 2 ** 32), ("::/0", 2 ** 128), ("2001:db8::/64", 2 ** 64),
+])
 def test_range_size(text, size):
     assert range_size(text) == size
 
