@@ -83,13 +83,18 @@ class Transcript:
 class _Recording:
     """Mixin for smtplib.SMTP that records every command and reply."""
 
-    def __init__(self, transcript, *args, **kwargs):
+    def __init__(self, transcript, *args, tls_server_name=None, **kwargs):
         self.transcript = transcript
         self.masking_auth = False
         self.message_size = None
+        self.tls_server_name = tls_server_name
         super().__init__(*args, **kwargs)
 
     def _get_socket(self, host, port, timeout):
+        if self.tls_server_name:
+            # smtplib checks (and sends as SNI) the name it connected to, kept in _host;
+            # a relay reached by address or alias must be checked against its real name.
+            self._host = self.tls_server_name
         sock = super()._get_socket(host, port, timeout)
         local, remote = sock.getsockname(), sock.getpeername()
         self.transcript.note("connected to %s port %s from %s port %s" % (remote[0], remote[1], local[0], local[1]))
@@ -188,7 +193,8 @@ class RelaySession:
         settings = self.settings
         source = (settings["source_address"], 0) if settings.get("source_address") else None
         arguments = dict(host=settings["host"], port=settings["port"], local_hostname=settings.get("helo"),
-                         timeout=settings["timeout"], source_address=source)
+                         timeout=settings["timeout"], source_address=source,
+                         tls_server_name=settings.get("tls_server_name"))
         try:
             if settings["tls"] == "implicit":
                 self.smtp = RecordingSMTPS(self.transcript, context=settings["context"], **arguments)
@@ -310,7 +316,8 @@ def describe_failure(err, stage, settings):
     if isinstance(err, ssl.SSLCertVerificationError):
         if err.verify_code == 62:  # X509_V_ERR_HOSTNAME_MISMATCH
             return ("the TLS certificate of %s does not name %s (%s): connect with a host name the certificate "
-                    "holds" % (where, settings["host"], err.verify_message))
+                    "holds, or give that name in tls_server_name"
+                    % (where, settings.get("tls_server_name") or settings["host"], err.verify_message))
         return ("the TLS certificate of %s is not trusted (%s): set ca_path to the PEM file of the CA that issued "
                 "it, or validate_certs=false to skip the check (not recommended)" % (where, err.verify_message))
     if isinstance(err, ssl.SSLError):

@@ -70,6 +70,12 @@ options:
       - PEM file of the certificate authorities trusted for the server's certificate, instead of the system's
         store. For relays with a certificate of a private CA.
     type: path
+  tls_server_name:
+    description:
+      - Name the server's certificate must hold (also sent as SNI), when O(host) is an address or an alias
+        the certificate does not name, for example a relay reached through a load balancer's address.
+      - Defaults to O(host).
+    type: str
   client_pfx:
     description:
       - PKCS#12 (PFX) file with the client certificate and its key, presented during the TLS handshake
@@ -383,6 +389,7 @@ ARGUMENT_SPEC = dict(
     tls=dict(type="str", default="starttls", choices=["none", "starttls", "implicit"]),
     validate_certs=dict(type="bool", default=True),
     ca_path=dict(type="path"),
+    tls_server_name=dict(type="str"),
     client_pfx=dict(type="path"),
     client_pfx_password=dict(type="str", no_log=True),
     client_cert=dict(type="path"),
@@ -426,7 +433,7 @@ def session_settings(params, context, message):
     """What RelaySession needs, from the module's options."""
     return dict(
         host=params["host"], port=params["port"] or DEFAULT_PORTS[params["tls"]], tls=params["tls"],
-        context=context, helo=params["helo"], source_address=params["source_address"],
+        tls_server_name=params["tls_server_name"], context=context, helo=params["helo"], source_address=params["source_address"],
         timeout=params["timeout"], username=params["username"], password=params["password"],
         mail_from=params["mail_from"], rcpt_to=params["rcpt_to"], dsn_notify=params["dsn_notify"],
         message=message,

@@ -527,3 +527,14 @@ def test_impossible_options_fail_before_connecting(serve, capsys, args, fragment
     assert result["failed"] is True
     assert fragment in result["msg"]
     assert server.connections == 0
+
+
+@pytest.mark.parametrize("name, verified", [("localhost", True), ("relay.wrong.example", False)])
+def test_tls_server_name_is_the_name_checked_in_the_certificate(serve, capsys, pki, name, verified):
+    server = serve(Relay(), tls_context=_server_context(pki))
+    result = run_module(capsys, **_base(server, host="127.0.0.1", tls="starttls", ca_path=pki["ca"],
+                                        tls_server_name=name, expect="any"))
+    assert bool(result.get("failed")) is not verified, result.get("msg")
+    if not verified:
+        assert result["stage"] == "starttls"
+        assert "does not name relay.wrong.example" in result["msg"] and "tls_server_name" in result["msg"]
