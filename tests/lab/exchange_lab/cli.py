@@ -2,9 +2,10 @@
 
     exchange-lab serve --state DIR [--seed FILE.xml ...] [--port 0] [--https-port 0] [--reset]
 
-``serve`` opens the Exchange model in DIR, starts the remote PowerShell
-listeners on 127.0.0.1, writes DIR/lab.json once they accept connections and
-runs until SIGTERM/SIGINT, removing lab.json on the way out.
+``serve`` opens the Exchange model in DIR, starts the remote PowerShell and
+SMTP listeners on 127.0.0.1, writes DIR/lab.json once they accept connections
+(and again whenever the SMTP listeners change) and runs until SIGTERM/SIGINT,
+removing lab.json on the way out.
 """
 import argparse
 import json
@@ -13,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import shutil
 from pathlib import Path
 
 from .stats import Stats
@@ -21,6 +23,9 @@ from .transport.credentials import write_private
 
 LAB_JSON = "lab.json"
 STATS_JSON = "stats.json"
+MAILBOXES_DIR = "mailboxes"  # exchange_lab.smtp.mailboxes.MAILBOXES_DIR (not imported: --help stays light)
+
+log = logging.getLogger(__name__)
 
 
 def lab_info(state_dir: Path, remote: RemotePowerShell) -> dict:
@@ -52,6 +57,47 @@ def lab_info(state_dir: Path, remote: RemotePowerShell) -> dict:
     }
 
 
+class LabJson:
+    """DIR/lab.json: published once the lab is ready, rewritten when its contents change.
+
+    Atomic (tmp + rename) and owner-only: it holds the password. Never written before
+    ``publish()`` or after ``withdraw()``, so an existing file always describes a running lab.
+    """
+
+    def __init__(self, path: Path, info: dict):
+        self._path = path
+        self._info = dict(info)
+        self._published = False
+        self._lock = threading.Lock()
+
+    def publish(self) -> None:
+        with self._lock:
+            self._published = True
+            self._write()
+
+    def update(self, changes: dict) -> None:
+        with self._lock:
+            self._info.update(changes)
+            if self._published:
+                self._write()
+
+    def withdraw(self) -> None:
+        with self._lock:
+            self._published = False
+            self._path.unlink(missing_ok=True)
+
+    def _write(self) -> None:
+        write_private(self._path, json.dumps(self._info, indent=1))
+
+
+def start_smtp(state_dir: Path, endpoint, on_change):
+    """The SMTP listeners of the model's receive connectors, started."""
+    from .exchange import relay_view
+    from .smtp import SmtpLab
+
+    return SmtpLab(relay_view, endpoint, state_dir, on_change=on_change).start()
+
+
 def serve(args: argparse.Namespace) -> int:
     state_dir = Path(args.state).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -64,27 +110,44 @@ def serve(args: argparse.Namespace) -> int:
 
     if args.reset:
         (state_dir / STATS_JSON).unlink(missing_ok=True)
+        shutil.rmtree(state_dir / MAILBOXES_DIR, ignore_errors=True)  # a fresh lab has no mail
     stats = Stats(state_dir / STATS_JSON)
 
     # Imported here so that --help and the transport never need the model loaded.
     from .exchange.organization import open_organization
 
     endpoint = open_organization(state_dir, [Path(seed) for seed in args.seed], stats, args.reset)
+    register_certificates(endpoint, args.certificate, args.expired_certificate)
     remote = start_remote_powershell(state_dir, endpoint, stats, args.port, args.https_port)
+    published = LabJson(lab_json, lab_info(state_dir, remote))
+    smtp = None
     try:
+        # After the model (it reads the receive connectors); rewrites lab.json when they change.
+        smtp = start_smtp(state_dir, endpoint, published.update)
+        published.update(smtp.info())
         if not stop.is_set():  # a signal during startup: exit without advertising
-            # Atomic (tmp + rename) and owner-only: it holds the password.
-            write_private(lab_json, json.dumps(lab_info(state_dir, remote), indent=1))
-            logging.getLogger(__name__).info("lab ready: %s", lab_json)
+            published.publish()
+            log.info("lab ready: %s", lab_json)
         while not stop.wait(0.5):
             pass
     finally:
-        lab_json.unlink(missing_ok=True)
+        published.withdraw()
+        if smtp is not None:
+            smtp.stop()
         remote.stop()
         close = getattr(endpoint, "close", None)
         if callable(close):
             close()
     return 0
+
+
+def register_certificates(endpoint, valid: list[str], expired: list[str]) -> None:
+    """--certificate / --expired-certificate: certificates on the local server, minted once per state dir."""
+    from .exchange.lab_certificates import add_certificate
+
+    for names, is_expired in [(n, False) for n in valid] + [(n, True) for n in expired]:
+        thumbprint = add_certificate(endpoint, names.split(","), expired=is_expired)
+        log.info("certificate for %s: %s", names, thumbprint)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--https-port", type=int, default=0, help="HTTPS (Basic) port, 0 = any free port")
     serve_cmd.add_argument("--reset", action="store_true", help="start from the seeds, forgetting earlier changes")
     serve_cmd.add_argument("--log-level", default="WARNING", help="logging level on stderr (default WARNING)")
+    serve_cmd.add_argument("--certificate", action="append", default=[], metavar="HOST[,HOST...]",
+                           help="register an Exchange certificate (IIS, SMTP) for these host names (repeatable)")
+    serve_cmd.add_argument("--expired-certificate", action="append", default=[], metavar="HOST[,HOST...]",
+                           help="the same, already expired (for error tests)")
     return parser
 
 

@@ -3,9 +3,11 @@
 Servers are the ones the seeded receive connectors live on (their Server
 ADObjectId); the first one is the "local" server the remote session runs on.
 """
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from psrpcore.types import PSObject
@@ -15,6 +17,9 @@ from exchange_lab.exchange.errors import Reporter
 from exchange_lab.exchange.store import Store
 
 CERTIFICATE_TYPE = "Microsoft.Exchange.Management.SystemConfigurationTasks.ExchangeCertificate"
+# The organisation's display language for localised principal names ("en" or "de").
+LANGUAGE_VARIABLE = "EXCHANGE_LAB_LANGUAGE"
+LANGUAGES = ("en", "de")
 ACCEPTED_DOMAIN_TYPE = "Microsoft.Exchange.Data.Directory.SystemConfiguration.AcceptedDomain"
 
 
@@ -47,6 +52,8 @@ class Certificate:
     server: Optional[str]
     issuer: str
     subject: str
+    thumbprint: str = ""
+    obj: Optional[PSObject] = field(default=None, compare=False, repr=False)
 
 
 class Context:
@@ -56,6 +63,12 @@ class Context:
         self.servers = _servers(store)
         local = self.servers[0].name if self.servers else "localhost"
         self.reporter = Reporter(local, _domain_controller(store) or local)
+        self.language = _language()
+
+    @property
+    def pki_dir(self) -> Path:
+        """DIR/pki: the lab's key material (shared with the transport's HTTPS CA)."""
+        return self.store.directory / "pki"
 
     @property
     def local_server(self) -> Optional[Server]:
@@ -108,7 +121,15 @@ def _certificate(obj: PSObject) -> Certificate:
         issuer = issuer or _section(text, "Issuer")
     computer = _named(obj, "PSComputerName")
     server = computer.split(".")[0] if computer else None
-    return Certificate(server, issuer or "", subject or "")
+    thumbprint = _section(shapes.plain_text(obj), "Thumbprint") or ""
+    return Certificate(server, issuer or "", subject or "", thumbprint.upper(), obj)
+
+
+def _language() -> str:
+    language = os.environ.get(LANGUAGE_VARIABLE, "en").strip().lower()[:2]
+    if language not in LANGUAGES:
+        raise ValueError(f"{LANGUAGE_VARIABLE}={language!r}: the lab speaks {', '.join(LANGUAGES)}")
+    return language
 
 
 def _named(obj: PSObject, name: str) -> Optional[str]:

@@ -15,6 +15,8 @@ from typing import Any, Iterable
 from exchange_lab.exchange.api import CmdletError
 
 TASKS_NAMESPACE = "Microsoft.Exchange.Management.SystemConfigurationTasks"
+# The ADPermission tasks live in another namespace (RecipientTasks.AddADPermission, ...).
+RECIPIENT_TASKS_NAMESPACE = "Microsoft.Exchange.Management.RecipientTasks"
 CONFIGURATION_TASKS = "Microsoft.Exchange.Configuration.Tasks"
 _AUTOMATION = "System.Management.Automation"
 
@@ -27,7 +29,7 @@ class Reporter:
     domain_controller: str
 
     def task_error(self, cmdlet: str, exception_type: str, message: str, category: str = "NotSpecified",
-                   target: Any = None) -> CmdletError:
+                   target: Any = None, task_namespace: str = TASKS_NAMESPACE) -> CmdletError:
         short_type = exception_type.rsplit(".", 1)[-1]
         # GUESS: en-US time of the server; the 8 hex digits are a hash we derive from the message.
         now = datetime.now(timezone.utc)
@@ -36,19 +38,20 @@ class Reporter:
                  f"{'AM' if now.hour < 12 else 'PM'}")
         code = zlib.crc32(f"{short_type}:{message}".encode()) & 0xFFFFFFFF
         error_id = (f"[Server={self.server},RequestId={uuid.uuid4()},TimeStamp={stamp}] "
-                    f"[FailureCategory=Cmdlet-{short_type}] {code:08X},{TASKS_NAMESPACE}.{cmdlet.replace('-', '')}")
+                    f"[FailureCategory=Cmdlet-{short_type}] {code:08X},{task_namespace}.{cmdlet.replace('-', '')}")
         return CmdletError(message, exception_type, category, error_id, target=target, cmdlet=cmdlet)
 
-    def not_found(self, cmdlet: str, identity: str) -> CmdletError:
+    def not_found(self, cmdlet: str, identity: str, task_namespace: str = TASKS_NAMESPACE) -> CmdletError:
         return self.task_error(
             cmdlet, f"{CONFIGURATION_TASKS}.ManagementObjectNotFoundException",
             f"The operation couldn't be performed because object '{identity}' couldn't be found on "
-            f"'{self.domain_controller}'.", target=identity)
+            f"'{self.domain_controller}'.", target=identity, task_namespace=task_namespace)
 
-    def ambiguous(self, cmdlet: str, identity: str) -> CmdletError:
+    def ambiguous(self, cmdlet: str, identity: str, task_namespace: str = TASKS_NAMESPACE) -> CmdletError:
         return self.task_error(
             cmdlet, f"{CONFIGURATION_TASKS}.ManagementObjectAmbiguousException",
-            f"The operation couldn't be performed because '{identity}' matches multiple entries.", target=identity)
+            f"The operation couldn't be performed because '{identity}' matches multiple entries.", target=identity,
+            task_namespace=task_namespace)
 
 
 def _binding(cmdlet: str, exception: str, error_id: str, category: str, message: str) -> CmdletError:

@@ -7,18 +7,21 @@ lock, counts write calls, and persists the store after each write that changed i
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, TypeVar
 
 from psrpcore.types import PSObject
 
-from exchange_lab.exchange import errors, receive_connector, shapes
+from exchange_lab.exchange import (
+    accepted_domain, ad_permission, errors, exchange_certificate, receive_connector, shapes,
+)
 from exchange_lab.exchange.api import CmdletError, Command, Endpoint, PipelineResult
 from exchange_lab.exchange.context import Context, Outcome
 from exchange_lab.exchange.store import Store
 from exchange_lab.stats import Stats
 
 Cmdlet = Callable[[Context, Command, Optional[list[Any]]], Outcome]
-_WRITE_VERBS = ("new-", "set-", "remove-")
+T = TypeVar("T")
+_WRITE_VERBS = ("new-", "set-", "remove-", "add-")
 # PowerShell remoting adds these notes on the client side (Invoke-Command,
 # implicit remoting); a capture taken that way has them, a server never sends them.
 # GUESS: an Exchange server's PSRP output carries none of them.
@@ -38,11 +41,26 @@ class Organization:
         self._stats = stats
         self._stats.declare("write_calls", "writes")  # readers rely on the keys from the start
         self._context = Context(store, clock or (lambda: datetime.now(timezone.utc)))
-        self._cmdlets: dict[str, Cmdlet] = dict(receive_connector.CMDLETS)
+        self._cmdlets: dict[str, Cmdlet] = {}
+        for module in (receive_connector, ad_permission, exchange_certificate, accepted_domain):
+            self._cmdlets.update(module.CMDLETS)
 
     def invoke(self, commands: list[Command], user: str) -> PipelineResult:
         with self._lock:
             return self._run(commands)
+
+    def view(self, read: Callable[[Context], T]) -> T:
+        """Run ``read`` against the organisation under its lock (relay_view: the SMTP listeners' side)."""
+        with self._lock:
+            return read(self._context)
+
+    def administer(self, change: Callable[[Context], tuple[T, bool]]) -> T:
+        """Run a lab-side change (not a cmdlet; not counted) under the lock, persisting the store if it changed."""
+        with self._lock:
+            result, changed = change(self._context)
+            if changed:
+                self._store.save()
+            return result
 
     def _run(self, commands: list[Command]) -> PipelineResult:
         result = PipelineResult()

@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional
 
 from psrpcore.types import PSGuid, PSInt, PSObject, PSString
 
-from exchange_lab.exchange import errors, shapes
+from exchange_lab.exchange import connector_acl, errors, shapes
 from exchange_lab.exchange.api import CmdletError, Command
 from exchange_lab.exchange.binding import (
     CONFIRM, WHATIF, Param, as_bool, as_identity, as_int32, as_string, bind, multi_valued, switch,
@@ -335,6 +335,7 @@ def new_receive_connector(ctx: Context, command: Command, inputs: Optional[list[
         raise errors.confirmation_needed(cmdlet, "Creating Receive connector", name)  # GUESS: wording
     connector = _build_connector(ctx, server, state)
     ctx.store.add(connector)
+    connector_acl.sync_permission_groups(ctx, connector)  # the usage type's permission groups write ACEs
     return Outcome(output=[connector], changed=True)
 
 
@@ -507,6 +508,8 @@ def _store_changes(ctx: Context, connector: PSObject, server: Server, state: dic
     # GUESS: the captured binary SerializationData no longer matches a changed object.
     shapes.drop_extended(connector, "SerializationData")
     ctx.store.changed(connector)
+    if "PermissionGroups" in changed:
+        connector_acl.sync_permission_groups(ctx, connector)
 
 
 # --------------------------------------------------------------------------
@@ -528,6 +531,7 @@ def remove_receive_connector(ctx: Context, command: Command, inputs: Optional[li
                 raise errors.confirmation_needed(cmdlet, "Removing Receive connector",  # GUESS: wording
                                                  _identity_text(connector))
             ctx.store.remove(connector)
+            connector_acl.forget(ctx, connector)
             outcome.changed = True
         except CmdletError as failure:
             outcome.errors.append(failure)

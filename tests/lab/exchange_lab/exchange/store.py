@@ -44,6 +44,13 @@ class Store:
         # Serialized text of each unchanged object: psrpcore's serializer is slow,
         # and every write persists the whole store.
         self._fragments: dict[int, str] = {}
+        # How many times the store was written since it was opened (readers watch it move).
+        self.generation = 0
+
+    @property
+    def directory(self) -> Path:
+        """The state directory the store lives in."""
+        return self._path.parent
 
     @classmethod
     def open(cls, state_dir: Path, seeds: Iterable[Path], reset: bool = False) -> "Store":
@@ -92,6 +99,7 @@ class Store:
                 self._fragments[id(obj)] = _inner(serialize_clixml(obj, None))
             parts.append(self._fragments[id(obj)])
         _write_atomically(self._path, f'{_HEADER}{"".join(parts)}</Objs>')
+        self.generation += 1
 
 
 def _write_atomically(path: Path, text: str) -> None:
