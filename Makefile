@@ -120,11 +120,15 @@ lab-tests: venv
 
 # ansible-test hands the playbooks a filtered environment, so the lab's address
 # reaches them as extra vars from tests/integration/integration_config.yml.
+# The integration lab speaks German (NT-AUTORITÄT\ANONYMOUS-ANMELDUNG ...): the targets are
+# written with English principal names, so they prove that principals are matched by SID.
+INTEGRATION_LAB_LANGUAGE ?= de
+
 integration: tree
-	@echo '==> ansible-test integration'
+	@echo '==> ansible-test integration (lab language: $(INTEGRATION_LAB_LANGUAGE))'
 	@trap '$(SUBMAKE) -C $(CURDIR) lab-stop' EXIT; \
-	$(SUBMAKE) lab-start; \
-	$(LAB_ENV) integration-config --out $(COLLECTION)/tests/integration/integration_config.yml; \
+	EXCHANGE_LAB_LANGUAGE=$(INTEGRATION_LAB_LANGUAGE) $(SUBMAKE) lab-start; \
+	EXCHANGE_LAB_LANGUAGE=$(INTEGRATION_LAB_LANGUAGE) $(LAB_ENV) integration-config --out $(COLLECTION)/tests/integration/integration_config.yml; \
 	cd $(COLLECTION) && ansible-test integration --local --python $(TEST_PYTHON) $(INTEGRATION_TARGETS)
 
 # --- lab and demo -----------------------------------------------------------

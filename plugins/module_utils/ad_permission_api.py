@@ -67,13 +67,23 @@ class Ace:
             sid=_sid_of(user),
             extended_rights=[_BY_FOLDED.get(str(r).casefold(), str(r)) for r in rights],
             access_rights=_names(clixml.property_value(obj, "AccessRights")),
-            deny=bool(clixml.property_value(obj, "Deny")),
-            inherited=bool(clixml.property_value(obj, "IsInherited")),
+            deny=_switch(clixml.get_property(obj, "Deny")),
+            inherited=_switch(clixml.get_property(obj, "IsInherited")),
         )
 
     def as_dict(self):
         return dict(user=self.user, sid=self.sid, extended_rights=self.extended_rights,
                     access_rights=self.access_rights, deny=self.deny, inherited=self.inherited)
+
+
+def _switch(value):
+    """A boolean that may come as a bool or as a SwitchParameter object (IsPresent, printed True/False)."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    present = clixml.get_property(value, "IsPresent")
+    if isinstance(present, bool):
+        return present
+    return str(clixml.to_string(value)).strip().lower() == "true"
 
 
 def _names(value):

@@ -35,7 +35,7 @@ def open_relay_problem(connector, ranges, max_addresses):
     broad = broad_ranges(ranges, max_addresses)
     if not broad:
         return None
-    return ("refusing anonymous relay on %s: its remote range %s holds more than %d addresses, so anyone "
+    return ("refusing anonymous relay on %s: remote ranges %s hold more than %d addresses, so anyone "
             "there could relay mail to any domain (an open relay). List only the devices' addresses, or "
             "raise the limit (relay_max_addresses) or set allow_broad_relay=true if this is really meant"
             % (connector, ", ".join(broad), max_addresses))

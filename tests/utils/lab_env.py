@@ -59,6 +59,8 @@ def integration_vars(lab, state_dir):
         'exchange_https_password': https['password'],
         'lab_stats_path': lab['stats'],
         'lab_state_dir': os.path.abspath(state_dir),
+        # The language the lab was started in (EXCHANGE_LAB_LANGUAGE), for assertions on localised names.
+        'lab_language': os.environ.get('EXCHANGE_LAB_LANGUAGE', 'en'),
     }
 
 

@@ -70,3 +70,19 @@ def test_open_relay_refusal_explains_and_allows_listed_devices():
     assert open_relay_problem("MAIL1\\Relay", ["10.1.2.3", "10.1.2.4"], 256) is None
     problem = open_relay_problem("MAIL1\\Relay", ["0.0.0.0/0"], 256)
     assert "open relay" in problem and "0.0.0.0/0" in problem and "allow_broad_relay" in problem
+
+
+class _Switch:
+    """A SwitchParameter as pypsrp hands it over: an object whose ToString is True or False."""
+
+    def __init__(self, present):
+        self.adapted_properties = {"IsPresent": present}
+        self.extended_properties = {}
+        self.to_string = "True" if present else "False"
+
+
+@pytest.mark.parametrize("value, expected", [(True, True), (False, False), (None, False),
+                                             (_Switch(True), True), (_Switch(False), False)])
+def test_switch_values_are_read_by_their_meaning(value, expected):
+    from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import _switch
+    assert _switch(value) is expected
