@@ -131,7 +131,8 @@ def test_cmdlet_with_parameters_returns_typed_objects(remote, make_wsman):
     commands, user = [c for c in remote.fake.calls_named("Get-LabThing") if c[0][0].parameters.get("Tag") == tag][0]
     assert user == "LAB\\exadmin"
     assert len(commands) == 1
-    assert commands[0].parameters == {"Count": 3, "Tag": tag, "Names": ["a", "b"], "Force": True}
+    # A parameter without value is -Force:$null to PowerShell (bound with its argument), not a switch.
+    assert commands[0].parameters == {"Count": 3, "Tag": tag, "Names": ["a", "b"], "Force": None}
     assert commands[0].arguments == ["positional"]
 
 

@@ -15,7 +15,8 @@ class Command:
 
     name: str
     # Parameter name -> value as psrpcore deserialised it (str/int/bool/list/dict
-    # subclasses). A switch sent without a value arrives as True.
+    # subclasses, or None for $null). A switch must be sent as True: PowerShell binds a
+    # parameter sent without value as -Name:$null.
     parameters: dict[str, Any] = field(default_factory=dict)
     # Positional arguments (add_argument), in order.
     arguments: list[Any] = field(default_factory=list)

@@ -83,7 +83,8 @@ def _convert(cmdlet: str, param: Param, value: Any) -> Any:
 # Conversions to .NET parameter types
 # --------------------------------------------------------------------------
 def as_switch(value: Any) -> bool:
-    return True if value is None else bool(value)
+    # [switch]$null is not present: -Confirm:$null does not confirm.
+    return bool(value)
 
 
 def as_string(value: Any) -> Optional[str]:

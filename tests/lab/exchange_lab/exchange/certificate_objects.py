@@ -24,6 +24,8 @@ TYPE_NAMES = [
 ]
 # Serialized certificate store element property ids (CERT_*_PROP_ID) found in the captured CertData.
 _MD5_HASH, _SHA1_HASH, _FRIENDLY_NAME, _KEY_IDENTIFIER, _CERTIFICATE = 4, 3, 11, 20, 32
+# Every captured certificate (all have their private key on the server) carries this one too.
+_KEY_PROV_INFO = 2
 
 
 def x509_of(obj: PSObject) -> Optional[x509.Certificate]:
@@ -71,6 +73,7 @@ def cert_data(cert: x509.Certificate, friendly_name: str) -> bytes:
     except x509.ExtensionNotFound:
         key_id = x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest
     elements = [
+        (_KEY_PROV_INFO, _key_provider_info(friendly_name)),
         (_MD5_HASH, hashlib.md5(der).digest()),  # noqa: S324 - the store's own property
         (_FRIENDLY_NAME, (friendly_name + "\0").encode("utf-16-le")),
         (_SHA1_HASH, hashlib.sha1(der).digest()),  # noqa: S324
@@ -101,3 +104,14 @@ def exchange_certificate(cert: x509.Certificate, server_fqdn: str, services: Ite
         TYPE_NAMES, dotnet_text(cert),
         [("RawData", cert.public_bytes(serialization.Encoding.DER))],
         [("PSComputerName", server_fqdn.lower()), ("SerializationData", certificate_blob.encode(fields))])
+
+
+def _key_provider_info(container: str) -> bytes:
+    """CRYPT_KEY_PROV_INFO as a store element holds it: seven DWORDs (container and provider name
+    offsets, provider type, flags, parameter count and offset, key spec), then the two UTF-16 names.
+    GUESS: the lab's values (CNG key storage provider, AT_KEYEXCHANGE); only its presence is read."""
+    container_name = (container + "\0").encode("utf-16-le")
+    provider_name = ("Microsoft Software Key Storage Provider" + "\0").encode("utf-16-le")
+    header = 7 * 4
+    fields = (header, header + len(container_name), 0, 0, 0, 0, 1)
+    return b"".join(value.to_bytes(4, "little") for value in fields) + container_name + provider_name

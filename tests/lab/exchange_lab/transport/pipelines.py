@@ -42,8 +42,10 @@ def _decode_command(raw) -> Command:
         if name.lower() in seen:
             raise PipelineRefused(records.parameter_already_bound_record(name, raw.command_text))
         seen.add(name.lower())
-        # add_parameter("Force") travels as a parameter without value: a switch.
-        command.parameters[name] = True if value is None else value
+        # A name without a leading dash is bound with its argument, even a null one: PowerShell's
+        # CommandParameter.ToCommandParameterInternal (CreateParameterWithArgument). So a client's
+        # add_parameter("X") or add_parameter("X", None) means -X:$null, never a bare switch.
+        command.parameters[name] = value
     return command
 
 
