@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from .files import write_atomic
 
 PKI_DIR = "pki"
 CA_NAME = "Exchange Lab CA"
@@ -53,18 +54,11 @@ def _write_key(path: Path, key: rsa.RSAPrivateKey) -> None:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_atomic(path, pem, private=True)
 
 
 def _write_cert(path: Path, cert: x509.Certificate) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    os.replace(tmp, path)
+    write_atomic(path, cert.public_bytes(serialization.Encoding.PEM), private=False)
 
 
 class LabPKI:

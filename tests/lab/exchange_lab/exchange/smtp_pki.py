@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from exchange_lab.exchange import x500
+from exchange_lab.files import write_atomic
 
 SUBDIRECTORY = "exchange"
 TRUST_BUNDLE = "trust.pem"
@@ -183,10 +184,4 @@ def _key_usage(ca: bool) -> x509.KeyUsage:
                          encipher_only=False, decipher_only=False)
 
 
-def _write(path: Path, data: bytes, private: bool) -> None:
-    """Atomically (tmp + rename); keys owner-only from the first byte."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
+_write = write_atomic

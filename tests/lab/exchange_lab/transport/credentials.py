@@ -6,6 +6,8 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import write_atomic
+
 DOMAIN = "LAB"
 ACCOUNT = "exadmin"
 UPN_SUFFIX = "lab.test"
@@ -51,12 +53,7 @@ def _new_password() -> str:
 
 def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically, readable by the owner only."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_atomic(path, text, private=True)
 
 
 def load_or_create(state_dir: Path) -> LabCredentials:
