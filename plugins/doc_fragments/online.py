@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Connection options of every Exchange Online module (declared once in module_utils/online.py).
+    DOCUMENTATION = r"""
+options:
+  tenant:
+    description:
+      - The Microsoft 365 tenant, as its GUID or its C(x.onmicrosoft.com) name.
+      - If not set, the environment variable E(EXO_TENANT) is used.
+    type: str
+    required: true
+  client_id:
+    description:
+      - Application (client) ID of the Entra ID app registration the modules sign in as.
+      - The app needs the application permission C(Exchange.ManageAsApp) of C(Office 365 Exchange Online)
+        with admin consent, and its service principal the C(Exchange Administrator) role.
+      - If not set, the environment variable E(EXO_CLIENT_ID) is used.
+    type: str
+    required: true
+  certificate:
+    description:
+      - PEM file with the certificate registered for the app (its SHA-1 thumbprint is computed).
+      - The file may also hold the unencrypted private key; otherwise give O(private_key).
+      - Exactly one of O(certificate), O(pfx) and O(client_secret) is required.
+      - If not set, the environment variable E(EXO_CERTIFICATE) is used.
+    type: path
+  private_key:
+    description:
+      - PEM file with the unencrypted RSA private key of O(certificate). Keep it readable by the controller user only.
+      - If not set, the environment variable E(EXO_PRIVATE_KEY) is used.
+    type: path
+  pfx:
+    description:
+      - PKCS#12 (PFX) file with the app's certificate and its private key, as exported from Windows.
+      - If not set, the environment variable E(EXO_PFX) is used.
+    type: path
+  pfx_password:
+    description:
+      - Password of O(pfx). Never logged.
+      - If not set, the environment variable E(EXO_PFX_PASSWORD) is used.
+    type: str
+  client_secret:
+    description:
+      - Client secret of the app, instead of a certificate. Never logged.
+      - Microsoft documents only certificate credentials for app-only Exchange Online access; secrets work
+        with the endpoint used here but are unsupported by Microsoft, and using one is reported as a warning.
+      - If not set, the environment variable E(EXO_CLIENT_SECRET) is used.
+    type: str
+  cloud:
+    description:
+      - The Microsoft cloud the tenant lives in; it selects the Entra ID and Exchange Online hosts.
+      - V(commercial) (also GCC), V(gcc_high), V(dod) (US Department of Defense), V(china) (operated by 21Vianet).
+      - If not set, the environment variable E(EXO_CLOUD) is used.
+    type: str
+    choices: [china, commercial, dod, gcc_high]
+    default: commercial
+  authority_url:
+    description:
+      - Base URL (C(https://host[:port])) of the Entra ID token service instead of the cloud's; the tenant is
+        appended. For test services and sovereign deployments.
+      - If not set, the environment variable E(EXO_AUTHORITY_URL) is used.
+    type: str
+  exchange_url:
+    description:
+      - Base URL (C(https://host[:port])) of the Exchange Online endpoint instead of the cloud's.
+        Tokens are still requested for the cloud's Exchange Online resource.
+      - If not set, the environment variable E(EXO_EXCHANGE_URL) is used.
+    type: str
+  validate_certs:
+    description:
+      - Verify the TLS certificates of Entra ID and Exchange Online.
+      - Turning it off is reported as a warning on every run.
+      - If not set, the environment variable E(EXO_VALIDATE_CERTS) is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of the certificate authorities trusted for both services, e.g. behind a TLS-inspecting proxy.
+        It takes precedence over E(REQUESTS_CA_BUNDLE).
+      - With O(ca_path) or O(validate_certs=false) the environment is not consulted, so proxy variables
+        such as E(HTTPS_PROXY) are ignored too.
+      - If not set, the environment variable E(EXO_CA_PATH) is used.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP answer.
+      - If not set, the environment variable E(EXO_TIMEOUT) is used.
+    type: int
+    default: 60
+requirements:
+  - msal >= 1.39.0 on the controller
+  - cryptography on the controller
+  - requests on the controller
+notes:
+  - >-
+    The modules run on the controller (C(connection: local) or C(delegate_to: localhost)) and send each
+    cmdlet to the REST endpoint C(/adminapi/beta/<tenant>/InvokeCommand) that Microsoft's
+    ExchangeOnlineManagement module uses; it is not a documented API.
+  - >-
+    Throttled or busy answers (HTTP 429 and 503, and for reads 504) are retried a few times, honouring
+    C(Retry-After), for at most about a minute.
+  - The token is reused within one module run; it is not stored on disk.
+"""

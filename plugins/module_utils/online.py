@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Exchange Online connection options: the spec, the checks, the endpoints per cloud.
+
+Remote PowerShell for Exchange Online is retired; cmdlets go to the REST endpoint
+``<exchange host>/adminapi/beta/<tenant>/InvokeCommand`` with an app-only token
+(see online_rest.py and online_auth.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import namedtuple
+from urllib.parse import urlsplit
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.mailflow.exchange.plugins.module_utils import online_auth
+
+Cloud = namedtuple("Cloud", "login_host exchange_host")
+
+# Hosts per national cloud (Microsoft's Exchange Online and Entra ID endpoints).
+CLOUDS = {
+    "commercial": Cloud("login.microsoftonline.com", "outlook.office365.com"),
+    "gcc_high": Cloud("login.microsoftonline.us", "outlook.office365.us"),
+    # GUESS: DoD's Exchange host; some clients use outlook-dod.office365.us (exchange_url overrides it).
+    "dod": Cloud("login.microsoftonline.us", "webmail.apps.mil"),
+    "china": Cloud("login.chinacloudapi.cn", "partner.outlook.cn"),
+}
+
+ONLINE_CONNECTION_SPEC = dict(
+    tenant=dict(type="str", required=True, fallback=(env_fallback, ["EXO_TENANT"])),
+    client_id=dict(type="str", required=True, fallback=(env_fallback, ["EXO_CLIENT_ID"])),
+    certificate=dict(type="path", fallback=(env_fallback, ["EXO_CERTIFICATE"])),
+    private_key=dict(type="path", fallback=(env_fallback, ["EXO_PRIVATE_KEY"])),
+    pfx=dict(type="path", fallback=(env_fallback, ["EXO_PFX"])),
+    pfx_password=dict(type="str", no_log=True, fallback=(env_fallback, ["EXO_PFX_PASSWORD"])),
+    client_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["EXO_CLIENT_SECRET"])),
+    cloud=dict(type="str", default="commercial", choices=sorted(CLOUDS),
+               fallback=(env_fallback, ["EXO_CLOUD"])),
+    authority_url=dict(type="str", fallback=(env_fallback, ["EXO_AUTHORITY_URL"])),
+    exchange_url=dict(type="str", fallback=(env_fallback, ["EXO_EXCHANGE_URL"])),
+    validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["EXO_VALIDATE_CERTS"])),
+    ca_path=dict(type="path", fallback=(env_fallback, ["EXO_CA_PATH"])),
+    timeout=dict(type="int", default=60, fallback=(env_fallback, ["EXO_TIMEOUT"])),
+)
+
+# The options above, for modules that must not pass them on as Exchange parameters.
+ONLINE_CONNECTION_OPTIONS = frozenset(ONLINE_CONNECTION_SPEC)
+
+CREDENTIAL_KINDS = ("certificate", "pfx", "client_secret")
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
+
+Endpoints = namedtuple("Endpoints", "authority exchange_base scope custom_authority")
+
+
+def online_argument_spec(*specs):
+    """The connection options plus a module's own, refusing any name used twice
+    (a connector setting must never shadow a connection option)."""
+    merged = dict(ONLINE_CONNECTION_SPEC)
+    for spec in specs:
+        clash = set(merged) & set(spec)
+        if clash:
+            raise ValueError("options defined twice: %s" % ", ".join(sorted(clash)))
+        merged.update(spec)
+    return merged
+
+
+def credential_problem(params):
+    """Why the credential options are unusable (None when exactly one kind is given)."""
+    given = [kind for kind in CREDENTIAL_KINDS if params.get(kind)]
+    if not given:
+        return ("give one credential: certificate (PEM file, with private_key unless it holds the key), "
+                "pfx (PKCS#12 file, with pfx_password) or client_secret")
+    if len(given) > 1:
+        return "give only one credential, not %s" % " and ".join(given)
+    if params.get("private_key") and given != ["certificate"]:
+        return "private_key belongs to certificate (a PEM file); it cannot be used with %s" % given[0]
+    if params.get("pfx_password") and given != ["pfx"]:
+        return "pfx_password belongs to pfx; it cannot be used with %s" % given[0]
+    return None
+
+
+def address_problem(params):
+    """Why tenant, authority_url or exchange_url is malformed (None when fine)."""
+    tenant = params["tenant"]
+    if not (_GUID.match(tenant) or _DOMAIN.match(tenant)):
+        return ("tenant must be the tenant GUID (00000000-0000-0000-0000-000000000000) or a domain "
+                "such as contoso.onmicrosoft.com, got %r" % tenant)
+    for option in ("authority_url", "exchange_url"):
+        url = params.get(option)
+        if url is None:
+            continue
+        parts = urlsplit(url)
+        # Tokens and bearer headers travel only over HTTPS.
+        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or \
+                parts.path.strip("/"):
+            return "%s must be an https:// base URL such as https://host or https://host:8443, got %r" % (
+                option, url)
+    if params["timeout"] <= 0:
+        return "timeout must be a positive number of seconds, got %d" % params["timeout"]
+    return None
+
+
+def endpoints(params):
+    """Token authority, Exchange base URL and token scope for the options.
+
+    The scope stays the cloud's Exchange resource when exchange_url points
+    elsewhere: the override moves the transport, not the token's audience.
+    """
+    cloud = CLOUDS[params["cloud"]]
+    login_base = _base(params.get("authority_url")) or "https://" + cloud.login_host
+    exchange_base = _base(params.get("exchange_url")) or "https://" + cloud.exchange_host
+    return Endpoints(
+        authority="%s/%s" % (login_base, params["tenant"]),
+        exchange_base=exchange_base,
+        scope="https://%s/.default" % cloud.exchange_host,
+        custom_authority=bool(params.get("authority_url")),
+    )
+
+
+def _base(url):
+    return url.rstrip("/") if url else None
+
+
+def check_online_options(module):
+    """Reject impossible or unsafe connection settings before any traffic.
+
+    Loads the credential too, so a missing file or a wrong pfx_password fails here.
+    """
+    params = module.params
+    for import_error, library in ((online_auth.CRYPTOGRAPHY_IMPORT_ERROR, "cryptography"),
+                                  (online_auth.MSAL_IMPORT_ERROR, "msal")):
+        if import_error:
+            module.fail_json(msg=missing_required_lib(library), exception=import_error)
+    if params["cloud"] not in CLOUDS:
+        module.fail_json(msg="cloud must be one of %s, got %r" % (", ".join(sorted(CLOUDS)), params["cloud"]))
+    problem = credential_problem(params) or address_problem(params)
+    if problem:
+        module.fail_json(msg=problem)
+    try:
+        online_auth.load_credential(params)
+    except online_auth.CredentialError as err:
+        module.fail_json(msg=str(err))
+    if params.get("client_secret"):
+        module.warn("client_secret: Microsoft documents only certificate credentials for app-only "
+                    "Exchange Online access; secrets work today but are unsupported. Prefer certificate or pfx.")
+    if not params["validate_certs"]:
+        module.warn("validate_certs=false: the TLS certificates of Entra ID and Exchange Online are not "
+                    "verified; anyone on the network path can take the token. Use ca_path instead.")

@@ -1,0 +1,110 @@
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Exchange Online connection options: spec merging, credential rules, clouds and endpoints."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.mailflow.exchange.plugins.module_utils import online
+from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import OnlineClient
+
+TENANT_ID = "6babcaad-604b-40ac-a9d7-9fd97c0b779f"
+
+
+class Failed(Exception):
+    pass
+
+
+class StandInModule:
+    """The two AnsibleModule methods check_online_options uses."""
+
+    def __init__(self, **params):
+        self.params = {name: spec.get("default") for name, spec in online.ONLINE_CONNECTION_SPEC.items()}
+        self.params.update(tenant=TENANT_ID, client_id="11111111-2222-3333-4444-555555555555")
+        self.params.update(params)
+        self.warnings = []
+
+    def fail_json(self, msg, **kwargs):
+        raise Failed(msg)
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+
+def test_spec_merge_refuses_clashes():
+    merged = online.online_argument_spec(dict(name=dict(type="str")))
+    assert "name" in merged and "tenant" in merged
+    with pytest.raises(ValueError, match="timeout"):
+        online.online_argument_spec(dict(timeout=dict(type="int")))
+    with pytest.raises(ValueError, match="name"):
+        online.online_argument_spec(dict(name=dict(type="str")), dict(name=dict(type="str")))
+
+
+def test_every_option_has_an_exo_environment_variable():
+    for name, spec in online.ONLINE_CONNECTION_SPEC.items():
+        assert spec["fallback"][1] == ["EXO_" + name.upper()]
+
+
+def test_secrets_are_not_logged():
+    assert online.ONLINE_CONNECTION_SPEC["pfx_password"]["no_log"]
+    assert online.ONLINE_CONNECTION_SPEC["client_secret"]["no_log"]
+
+
+@pytest.mark.parametrize("params, fragment", [
+    ({}, "give one credential"),
+    ({"certificate": "/a.pem", "client_secret": "x"}, "not certificate and client_secret"),
+    ({"pfx": "/a.pfx", "private_key": "/a.key"}, "private_key belongs to certificate"),
+    ({"client_secret": "x", "pfx_password": "y"}, "pfx_password belongs to pfx"),
+])
+def test_exactly_one_credential(params, fragment):
+    with pytest.raises(Failed, match=fragment):
+        online.check_online_options(StandInModule(**params))
+
+
+@pytest.mark.parametrize("params, fragment", [
+    ({"tenant": "contoso"}, "tenant must be the tenant GUID"),
+    ({"authority_url": "http://127.0.0.1:8443"}, "authority_url must be an https:// base URL"),
+    ({"exchange_url": "https://127.0.0.1:8443/adminapi/beta"}, "exchange_url must be an https:// base URL"),
+    ({"timeout": 0}, "timeout must be a positive"),
+    ({"cloud": "germany"}, "cloud must be one of china, commercial, dod, gcc_high"),
+])
+def test_bad_addresses_fail_naming_the_option(params, fragment):
+    with pytest.raises(Failed, match=fragment):
+        online.check_online_options(StandInModule(client_secret="x", **params))
+
+
+def test_pfx_problems_fail_before_any_request(tmp_path):
+    path = tmp_path / "broken.pfx"
+    path.write_bytes(b"not a pkcs12 file")
+    with pytest.raises(Failed, match="pfx_password: cannot open .*broken.pfx"):
+        online.check_online_options(StandInModule(pfx=str(path), pfx_password="hunter2-Secret"))
+
+
+def test_secret_and_no_validation_are_warned_about():
+    module = StandInModule(client_secret="x", validate_certs=False, tenant="contoso.onmicrosoft.com")
+    online.check_online_options(module)
+    assert any("unsupported" in text for text in module.warnings)
+    assert any("validate_certs=false" in text for text in module.warnings)
+
+
+@pytest.mark.parametrize("cloud, authority, scope", [
+    ("commercial", "https://login.microsoftonline.com/" + TENANT_ID, "https://outlook.office365.com/.default"),
+    ("gcc_high", "https://login.microsoftonline.us/" + TENANT_ID, "https://outlook.office365.us/.default"),
+    ("dod", "https://login.microsoftonline.us/" + TENANT_ID, "https://webmail.apps.mil/.default"),
+    ("china", "https://login.chinacloudapi.cn/" + TENANT_ID, "https://partner.outlook.cn/.default"),
+])
+def test_cloud_endpoints(cloud, authority, scope):
+    found = online.endpoints(StandInModule(cloud=cloud).params)
+    assert (found.authority, found.scope, found.custom_authority) == (authority, scope, False)
+    assert found.exchange_base == scope[:-len("/.default")]
+
+
+def test_overrides_move_the_transport_not_the_token_audience():
+    params = StandInModule(authority_url="https://127.0.0.1:9443/", exchange_url="https://127.0.0.1:9444").params
+    found = online.endpoints(params)
+    assert found.authority == "https://127.0.0.1:9443/" + TENANT_ID
+    assert found.exchange_base == "https://127.0.0.1:9444"
+    assert found.scope == "https://outlook.office365.com/.default"
+    assert found.custom_authority is True
+    assert OnlineClient(params).url == "https://127.0.0.1:9444/adminapi/beta/%s/InvokeCommand" % TENANT_ID
