@@ -1,9 +1,10 @@
 """exchange-lab: run the Exchange lab.
 
     exchange-lab serve --state DIR [--seed FILE.xml ...] [--port 0] [--https-port 0] [--reset]
+                       [--online-port 0] [--online-restrict-inbound-connectors]
 
-``serve`` opens the Exchange model in DIR, starts the remote PowerShell and
-SMTP listeners on 127.0.0.1, writes DIR/lab.json once they accept connections
+``serve`` opens the Exchange model in DIR, starts the remote PowerShell, SMTP and
+Exchange Online (token service + REST) listeners on 127.0.0.1, writes DIR/lab.json once they accept connections
 (and again whenever the SMTP listeners change) and runs until SIGTERM/SIGINT,
 removing lab.json on the way out.
 """
@@ -98,6 +99,13 @@ def start_smtp(state_dir: Path, endpoint, on_change):
     return SmtpLab(relay_view, endpoint, state_dir, on_change=on_change).start()
 
 
+def start_online(state_dir: Path, stats: Stats, reset: bool, port: int, restrict_inbound_connectors: bool):
+    """Exchange Online's token service and REST endpoint (exchange_lab.online), started."""
+    from .online import start_online as start
+
+    return start(state_dir, stats, reset=reset, port=port, restrict_inbound_connectors=restrict_inbound_connectors)
+
+
 def serve(args: argparse.Namespace) -> int:
     state_dir = Path(args.state).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -120,8 +128,10 @@ def serve(args: argparse.Namespace) -> int:
     register_certificates(endpoint, args.certificate, args.expired_certificate)
     remote = start_remote_powershell(state_dir, endpoint, stats, args.port, args.https_port)
     published = LabJson(lab_json, lab_info(state_dir, remote))
-    smtp = None
+    smtp = online = None
     try:
+        online = start_online(state_dir, stats, args.reset, args.online_port, args.online_restrict_inbound_connectors)
+        published.update({"online": online.info()})
         # After the model (it reads the receive connectors); rewrites lab.json when they change.
         smtp = start_smtp(state_dir, endpoint, published.update)
         published.update(smtp.info())
@@ -134,6 +144,8 @@ def serve(args: argparse.Namespace) -> int:
         published.withdraw()
         if smtp is not None:
             smtp.stop()
+        if online is not None:
+            online.stop()
         remote.stop()
         close = getattr(endpoint, "close", None)
         if callable(close):
@@ -165,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="register an Exchange certificate (IIS, SMTP) for these host names (repeatable)")
     serve_cmd.add_argument("--expired-certificate", action="append", default=[], metavar="HOST[,HOST...]",
                            help="the same, already expired (for error tests)")
+    serve_cmd.add_argument("--online-port", type=int, default=0,
+                           help="HTTPS port of the Exchange Online stand-in (token service + REST), 0 = any free port")
+    serve_cmd.add_argument("--online-restrict-inbound-connectors", action="store_true",
+                           help="the tenant refuses New-InboundConnector as E5 developer tenants do")
     return parser
 
 

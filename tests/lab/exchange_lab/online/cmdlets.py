@@ -1,0 +1,31 @@
+"""Runs one cmdlet of an InvokeCommand request against the tenant, counting writes."""
+from typing import Any
+
+from ..stats import Stats
+from . import accepted_domain, errors, inbound_connector
+from .results import CmdletResult
+from .tenant import Tenant
+
+_WRITE_VERBS = ("new-", "set-", "remove-", "add-", "enable-", "disable-")
+_CMDLETS = {**inbound_connector.CMDLETS, **accepted_domain.CMDLETS}
+
+
+class CmdletRunner:
+    def __init__(self, tenant: Tenant, stats: Stats):
+        self._tenant = tenant
+        self._stats = stats
+        stats.declare("online_writes", "online_write_calls")  # readers rely on the keys from the start
+
+    def run(self, name: str, parameters: Any) -> CmdletResult:
+        """The cmdlet's result, or CmdletFailure; a change is saved before this returns."""
+        cmdlet = _CMDLETS.get(str(name).lower())
+        if cmdlet is None:
+            raise errors.unknown_cmdlet(str(name))
+        if name.lower().startswith(_WRITE_VERBS):
+            self._stats.increment("online_write_calls")
+        with self._tenant.lock:
+            result = cmdlet(self._tenant, parameters)
+            if result.changed:
+                self._tenant.save()
+                self._stats.increment("online_writes")
+        return result

@@ -1,0 +1,84 @@
+"""Starting and stopping the Exchange Online part of the lab; what it adds to lab.json."""
+import logging
+import ssl
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import pki
+from ..stats import Stats
+from . import registration as app_registration
+from .access_tokens import EXCHANGE_RESOURCE, AccessTokens
+from .cmdlets import CmdletRunner
+from .faults import FAULTS_FILE, Faults
+from .registration import Registration
+from .rest import InvokeCommandService
+from .server import OnlineHTTPServer
+from .tenant import TENANT_FILE, Tenant
+from .token_service import TokenService
+
+log = logging.getLogger(__name__)
+
+
+def _tls_context(cert: pki.CertificateFiles) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert.cert_path, cert.key_path)
+    return context
+
+
+@dataclass
+class OnlineLab:
+    server: OnlineHTTPServer
+    registration: Registration
+    ca_path: Path
+    _thread: threading.Thread
+
+    def info(self) -> dict:
+        """The ``online`` entry of lab.json."""
+        reg, base = self.registration, self.server.base_url
+        return {
+            "tenant_id": reg.tenant_id,
+            "tenant_domain": reg.tenant_domain,
+            "client_id": reg.certificate_app.client_id,
+            "certificate": str(reg.certificate_path),
+            "private_key": str(reg.private_key_path),
+            "pfx": str(reg.pfx_path),
+            "pfx_password": reg.pfx_password,
+            "client_secret_app": {"client_id": reg.secret_app.client_id,
+                                  "client_secret": reg.secret_app.secrets[0]},
+            "authority": f"{base}/{reg.tenant_id}",
+            "scope": f"{EXCHANGE_RESOURCE}/.default",
+            "rest_base_url": base,
+            "ca_path": str(self.ca_path),
+            "faults": str(self.server.faults.path),
+        }
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout)
+
+
+def start_online(state_dir: Path, stats: Stats, reset: bool = False, port: int = 0,
+                 restrict_inbound_connectors: bool = False) -> OnlineLab:
+    """Mint (once) the registration, open the tenant, and serve HTTPS on 127.0.0.1 in a thread."""
+    state_dir = Path(state_dir)
+    registration = app_registration.load_or_create(state_dir)
+    online_dir = state_dir / app_registration.ONLINE_DIR
+    authority = pki.LabPKI(state_dir / pki.PKI_DIR)
+    tokens = AccessTokens(registration)
+    tenant = Tenant(online_dir / TENANT_FILE, registration, reset=reset,
+                    restrict_inbound_connectors=restrict_inbound_connectors)
+    faults_path = online_dir / FAULTS_FILE
+    if reset:
+        faults_path.unlink(missing_ok=True)
+    faults = Faults(faults_path)
+    invoke = InvokeCommandService(registration, tokens, CmdletRunner(tenant, stats), stats, faults)
+    server = OnlineHTTPServer(port, _tls_context(authority.server_certificate()), TokenService(registration, tokens),
+                              invoke, stats, faults)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                              name=f"online-{server.port}", daemon=True)
+    thread.start()
+    log.info("Exchange Online stand-in on %s (tenant %s)", server.base_url, registration.tenant_id)
+    return OnlineLab(server, registration, authority.ca_cert_path, thread)
