@@ -721,6 +721,119 @@ class TlsCertificateName(Kind):
         return "<I>%s<S>%s" % (_normalise_dn(match.group("issuer")), _normalise_dn(match.group("subject")))
 
 
+# --- Exchange Online inbound connector values ---------------------------------------------------
+
+_WILDCARD_PREFIX = "*."
+
+
+class SmtpDomain(Kind):
+    """An SMTP domain, lower-cased: ``contoso.com``, ``*.contoso.com`` if ``wildcard``, ``*`` alone if
+    ``any_domain``. "You can't embed the wildcard character" (New-InboundConnector.md, SenderDomains
+    and TlsSenderCertificateName): only a leading ``*.`` is a wildcard. Empty means unset."""
+
+    noun = "an SMTP domain"
+
+    def __init__(self, wildcard=True, any_domain=False):
+        self.wildcard = wildcard
+        self.any_domain = any_domain
+        forms = ["a domain such as contoso.com"]
+        if wildcard:
+            forms.append("*.contoso.com for a domain and its subdomains (a wildcard only as the first label)")
+        if any_domain:
+            forms.append("* for any domain")
+        self.accepted = ", ".join(forms[:-1]) + " or " + forms[-1] if len(forms) > 1 else forms[0]
+
+    def _parse(self, value):
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise _Reject("expected text")
+        text = value.strip().lower()
+        if text == "*":
+            if self.any_domain:
+                return text
+            raise _Reject("* alone is not allowed here")
+        wildcard = text.startswith(_WILDCARD_PREFIX)
+        if wildcard and not self.wildcard:
+            raise _Reject("no wildcard allowed here")
+        rest = text[len(_WILDCARD_PREFIX):] if wildcard else text
+        if "*" in rest:
+            raise _Reject("a wildcard cannot be embedded")
+        # GUESS: Exchange Online wants at least two labels in an SMTP domain (DNS names may have one).
+        if "." not in rest.strip("."):
+            raise _Reject("not a domain with at least two labels")
+        name = FQDN._parse(rest)
+        return _WILDCARD_PREFIX + name if wildcard else name
+
+
+class SmtpDomains(_MultiKind):
+    """A list of SmtpDomain values (AssociatedAcceptedDomains), sorted and duplicate-free."""
+
+    noun = "an SMTP domain"
+
+    def __init__(self, wildcard=True, any_domain=False):
+        self.domain = SmtpDomain(wildcard=wildcard, any_domain=any_domain)
+        self.accepted = self.domain.accepted
+
+    def _parse_item(self, text):
+        name = self.domain._parse(text)
+        if name is None:
+            raise _Reject("empty")
+        return name
+
+
+# An AddressSpace as Get-InboundConnector prints SenderDomains: "smtp:contoso.com;1", "smtp:*;1".
+_ADDRESS_SPACE = re.compile(r"(?P<type>[A-Za-z0-9]+):(?P<domain>[^;]*)(?:;(?P<cost>\d+))?")
+
+
+class SenderDomains(SmtpDomains):
+    """Inbound connector SenderDomains, canonical as plain lower-case domains (``*`` kept).
+
+    Get-InboundConnector prints them as address spaces (``smtp:*;1`` for ``*``, EXCHANGE.md 5);
+    both forms are read, so the value a user writes and the one Exchange prints compare equal.
+    """
+
+    def __init__(self):
+        super().__init__(wildcard=True, any_domain=True)
+        self.accepted += " (the address space form smtp:contoso.com;1 is read too)"
+
+    def _parse_item(self, text):
+        space = _ADDRESS_SPACE.fullmatch(text)
+        if space:
+            if space.group("type").lower() != "smtp":
+                raise _Reject("only smtp address spaces")
+            # GUESS: the cost of an inbound connector's address space has no meaning (costs rank
+            # outbound routes), so it is dropped: smtp:contoso.com;1 and contoso.com are equal.
+            text = space.group("domain")
+        return super()._parse_item(text)
+
+
+class SenderIpAddresses(IpRanges):
+    """Inbound connector SenderIPAddresses: IPv4 only, a single address or CIDR /24 to /32
+    (New-InboundConnector.md, SenderIPAddresses: "Valid subnet mask values are /24 through /32",
+    "IPv6 addresses are not supported"; the a-b range form is not documented for it).
+
+    Canonical as IpRanges: ``10.1.2.3``, ``10.1.2.0/24`` (a /32 is the single address, host bits
+    are dropped). What Exchange prints is read with IpRanges' wider rules, so an unexpected
+    spelling of a valid range still compares."""
+
+    noun = "a sender IP address"
+    accepted = "an IPv4 address (203.0.113.10) or an IPv4 CIDR block from /24 to /32 (203.0.113.0/24)"
+
+    def _parse_item(self, text):
+        if "-" in text:
+            raise _Reject("ranges a-b are not accepted for this option, use CIDR")
+        address, _sep, prefix = text.partition("/")
+        if _address(address).version != 4:
+            raise _Reject("IPv6 is not supported")
+        if _sep and not (prefix.isdigit() and 24 <= int(prefix) <= 32):
+            raise _Reject("the prefix must be from /24 to /32")
+        return super()._parse_item(text)
+
+    def _parse_exchange(self, raw):
+        return self._canonical_list(IpRanges._parse_item(self, str(_text(item)).strip()) for item in _items(raw))
+
+
 # --- the kinds modules use ----------------------------------------------------------------------
 
 STRING = String()
@@ -735,3 +848,5 @@ FQDN = Fqdn()
 SERVER = Server()
 IDENTITY = Identity()
 TLS_CERTIFICATE_NAME = TlsCertificateName()
+SENDER_DOMAINS = SenderDomains()
+SENDER_IP_ADDRESSES = SenderIpAddresses()

@@ -20,6 +20,7 @@ import json
 import os
 import shlex
 import sys
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -40,11 +41,32 @@ def shell_exports(env):
                    for name, value in sorted(env.items()))
 
 
+def base_url(url):
+    """``scheme://host[:port]`` of ``url``: the collection appends the tenant to authority_url itself."""
+    parts = urlsplit(url)
+    return '%s://%s' % (parts.scheme, parts.netloc)
+
+
+def online_vars(online):
+    """The variables the Exchange Online targets connect to the lab's tenant with."""
+    return {
+        'exo_tenant': online['tenant_id'],
+        'exo_tenant_domain': online['tenant_domain'],
+        'exo_client_id': online['client_id'],
+        'exo_certificate': online['certificate'],
+        'exo_private_key': online['private_key'],
+        'exo_authority_url': base_url(online['authority']),
+        'exo_exchange_url': base_url(online['rest_base_url']),
+        'exo_ca_path': online['ca_path'],
+    }
+
+
 def integration_vars(lab, state_dir):
     """Return the variables the integration targets connect to the lab with."""
     psrp = lab['psrp']
     https = lab['psrp_https']
-    return {
+    online = online_vars(lab['online']) if 'online' in lab else {}
+    return dict(online, **{
         'exchange_host': psrp['host'],
         'exchange_port': psrp['port'],
         'exchange_auth': psrp['auth'],
@@ -61,7 +83,7 @@ def integration_vars(lab, state_dir):
         'lab_state_dir': os.path.abspath(state_dir),
         # The language the lab was started in (EXCHANGE_LAB_LANGUAGE), for assertions on localised names.
         'lab_language': os.environ.get('EXCHANGE_LAB_LANGUAGE', 'en'),
-    }
+    })
 
 
 def main(argv=None):

@@ -1,0 +1,132 @@
+# -*- coding: utf-8 -*-
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Inbound connector calls and rules shared by inbound_connector and inbound_connector_info."""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.mailflow.exchange.plugins.module_utils import engine
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_table import ROWS
+
+__all__ = ["ROWS", "check_name", "combination_problems", "connector_values", "creation_restricted",
+           "get_connector", "list_connectors", "open_relay_problem"]
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+ANY_DOMAIN = "*"
+
+
+def check_name(name, option="name"):
+    if not name or not name.strip() or _CONTROL_CHARACTERS.search(name):
+        raise InvalidValue(option, name, "1 to 64 characters without control characters (newline, tab)",
+                           noun="a connector name")
+
+
+def connector_values(obj):
+    """A connector (a plain JSON object from the REST endpoint) as the module's options, canonical.
+
+    A property the object lacks is left out, so "not reported" stays apart from "empty".
+    """
+    values = {}
+    for row in ROWS:
+        if row.property not in obj:
+            continue
+        try:
+            values[row.option] = row.kind.from_exchange(obj[row.property])
+        except UnexpectedExchangeValue as err:
+            raise UnexpectedExchangeValue("%s: %s" % (row.property, err)) from None
+    return engine.readable_values(values, ROWS)
+
+
+def _named(objects, name):
+    return [obj for obj in objects if str(obj.get("Name", "")).lower() == name.lower()]
+
+
+def get_connector(client, name):
+    """The connector object called ``name`` (case-insensitive), or None."""
+    try:
+        found = client.invoke("Get-InboundConnector", {"Identity": name})
+    except ExchangeError as err:
+        if err.not_found:
+            return None
+        raise
+    # Get-InboundConnector.md: "a non-existent value for the Identity parameter returns *all*
+    # objects", so the answer is filtered by name rather than trusted.
+    matches = _named(found, name)
+    return matches[0] if matches else None
+
+
+def list_connectors(client, name=None):
+    """All connectors, or the one called ``name`` (a list, empty when there is none)."""
+    if name:
+        found = get_connector(client, name)
+        return [found] if found is not None else []
+    return client.invoke("Get-InboundConnector", {"ResultSize": "Unlimited"})
+
+
+def _known(values, *options):
+    return all(option in values for option in options)
+
+
+def combination_problems(values):
+    """Rules between options, from New-/Set-InboundConnector.md.
+
+    ``values`` may be partial (the user's options before anything is read): a rule is checked only
+    when all the options it involves are known, so the same function serves before any call (on
+    the options given) and before any write (on the connector as it would be).
+    """
+    problems = []
+    internal = values.get("treat_messages_as_internal")
+    # TreatMessagesAsInternal: "You can't set this parameter to the value $true if ... The
+    # CloudServicesMailEnabled parameter is set to the value $true [or] The ConnectorType
+    # parameter value is not OnPremises."
+    if internal and values.get("cloud_services_mail_enabled"):
+        problems.append("treat_messages_as_internal=true cannot be combined with cloud_services_mail_enabled=true")
+    if internal and _known(values, "connector_type") and values["connector_type"] != "OnPremises":
+        problems.append("treat_messages_as_internal=true needs connector_type OnPremises, not %s"
+                        % values["connector_type"])
+    # RestrictDomainsToIPAddresses rejects mail from SenderDomains "if the source IP address isn't
+    # also specified by the SenderIPAddress parameter": without addresses it rejects all of it.
+    if values.get("restrict_domains_to_ip_addresses") and _known(values, "sender_ip_addresses") \
+            and not values["sender_ip_addresses"]:
+        problems.append("restrict_domains_to_ip_addresses=true needs sender_ip_addresses (without them all "
+                        "mail of the sender domains is rejected)")
+    # RestrictDomainsToCertificate compares the sender's certificate with TlsSenderCertificateName.
+    if values.get("restrict_domains_to_certificate") and _known(values, "tls_sender_certificate_name") \
+            and not values["tls_sender_certificate_name"]:
+        problems.append("restrict_domains_to_certificate=true needs tls_sender_certificate_name")
+    return problems
+
+
+def open_relay_problem(values):
+    """A refusal message when an OnPremises connector would take mail for any sender domain from
+    anywhere (None otherwise, or when the values needed are not all known).
+
+    ConnectorType OnPremises "grant[s] special rights", among them "allowing relay through the
+    tenant to internet destinations" (New-InboundConnector.md): with SenderDomains * and neither
+    source addresses nor a certificate name, nothing ties the connector to the organisation's servers.
+    """
+    if not _known(values, "connector_type", "sender_domains", "sender_ip_addresses", "tls_sender_certificate_name"):
+        return None
+    if values["connector_type"] != "OnPremises" or ANY_DOMAIN not in (values["sender_domains"] or ()):
+        return None
+    if values["sender_ip_addresses"] or values["tls_sender_certificate_name"]:
+        return None
+    return ("refusing an OnPremises connector for sender_domains '*' without sender_ip_addresses or "
+            "tls_sender_certificate_name: any server could relay mail through the tenant (an open relay). "
+            "List the relay's public IPv4 addresses or its certificate name, or set allow_unrestricted=true "
+            "if this is really meant")
+
+
+# GUESS: how Exchange Online words its refusal in E5 developer tenants is not public; New-InboundConnector.md
+# only says creation "is restricted in Microsoft 365 E5 developer subscriptions".
+_RESTRICTED = re.compile(r"\brestricted\b", re.IGNORECASE)
+
+
+def creation_restricted(err):
+    """Whether New-InboundConnector failed because the tenant may not create inbound connectors."""
+    return err.cmdlet == "New-InboundConnector" and bool(
+        _RESTRICTED.search(err.message or "") or (err.exception_type or "").endswith("RestrictedException"))

@@ -1,0 +1,339 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: inbound_connector
+short_description: Manage an Exchange Online inbound connector
+version_added: 0.1.0
+description:
+  - Creates, changes or removes an inbound connector of an Exchange Online tenant
+    (C(New-InboundConnector), C(Set-InboundConnector), C(Remove-InboundConnector)), for example the
+    connector that lets devices and applications relay mail through Microsoft 365.
+  - Values are compared in canonical form, so a rerun reports no change even when Exchange prints a value
+    differently from how it was written (C(*) and C(smtp:*;1), C(Contoso.com) and C(contoso.com),
+    C(203.0.113.10/32) and C(203.0.113.10)).
+  - Options left unset are left as they are. Multi-valued options replace the whole value.
+  - Invalid values and impossible combinations are refused before anything is sent to Exchange Online.
+  - The output of M(mailflow.exchange.inbound_connector_info), fed back as options, reports no change.
+author:
+  - mailflow.exchange contributors (@mailflow)
+extends_documentation_fragment:
+  - mailflow.exchange.online
+attributes:
+  check_mode:
+    support: full
+    description: Reads the connector and reports the change it would make; nothing is written.
+  diff_mode:
+    support: full
+    description: Shows the connector's settings before and after, in canonical form.
+options:
+  state:
+    description:
+      - V(present) creates the connector or brings the given options to the given values.
+      - V(absent) removes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  name:
+    description:
+      - Connector name, unique in the tenant (compared case-insensitively).
+    type: str
+    required: true
+  connector_type:
+    description:
+      - V(OnPremises) for mail from the organisation's own servers and devices (needed to relay to
+        external recipients), V(Partner) for mail from partners or services.
+      - Required to create a connector.
+    type: str
+    choices: [OnPremises, Partner]
+  sender_domains:
+    description:
+      - Sender domains the connector takes mail for; C(*) for any domain, C(*.contoso.com) for a domain and
+        its subdomains (a wildcard only as the first label). Compared lower-cased; the address space form
+        Exchange prints (C(smtp:contoso.com;1)) is read too.
+      - Required to create a connector.
+    type: list
+    elements: str
+  sender_ip_addresses:
+    description:
+      - Public IPv4 addresses the connector takes mail from, single (C(203.0.113.10)) or CIDR blocks from
+        C(/24) to C(/32). Ranges C(first-last), IPv6 and blocks wider than C(/24) are refused, as
+        Exchange Online documents.
+    type: list
+    elements: str
+  tls_sender_certificate_name:
+    description:
+      - Domain the sending server's TLS certificate must be issued to, such as C(mail.contoso.com) or
+        C(*.contoso.com); no embedded wildcard. It should be an accepted domain of the tenant.
+      - Empty string clears it.
+    type: str
+  require_tls:
+    description:
+      - Reject messages not sent over TLS. Microsoft documents it for Partner connectors; Exchange Online's
+        default for a new connector is V(true).
+    type: bool
+  restrict_domains_to_ip_addresses:
+    description:
+      - Reject mail from O(sender_domains) that does not come from O(sender_ip_addresses); needs
+        O(sender_ip_addresses).
+    type: bool
+  restrict_domains_to_certificate:
+    description:
+      - Accept mail only when the sender's certificate matches O(tls_sender_certificate_name); needs
+        O(tls_sender_certificate_name).
+    type: bool
+  associated_accepted_domains:
+    description:
+      - Only senders of these accepted domains of the tenant may use the connector.
+    type: list
+    elements: str
+  cloud_services_mail_enabled:
+    description:
+      - Keep the internal C(X-MS-Exchange-Organization-*) headers between on-premises and cloud (hybrid mail
+        flow). Microsoft recommends setting it only through the Hybrid Configuration Wizard; a relay for
+        devices wants V(false) (the admin centre's "retain internal Exchange email headers" unticked).
+    type: bool
+  treat_messages_as_internal:
+    description:
+      - Treat mail from the tenant's own domains through this connector as internal (it then bypasses
+        anti-spam filtering). Only for O(connector_type=OnPremises) and not with
+        O(cloud_services_mail_enabled=true).
+    type: bool
+  enabled:
+    description:
+      - Whether the connector is used.
+    type: bool
+  comment:
+    description:
+      - Free text comment; empty string clears it.
+    type: str
+  allow_unrestricted:
+    description:
+      - An OnPremises connector for O(sender_domains=*) with neither O(sender_ip_addresses) nor
+        O(tls_sender_certificate_name) lets any server relay mail through the tenant, so the module refuses
+        it unless this is V(true).
+    type: bool
+    default: false
+notes:
+  - Microsoft 365 E5 developer tenants cannot create inbound connectors; the module says so when
+    Exchange Online refuses for that reason.
+"""
+
+EXAMPLES = r"""
+- name: Relay for on-premises devices, recognised by the public IP of the site (seed 000)
+  mailflow.exchange.inbound_connector:
+    tenant: contoso.onmicrosoft.com
+    client_id: 00000000-0000-0000-0000-000000000000
+    certificate: /etc/ansible/exo/app.pem
+    private_key: /etc/ansible/exo/app.key
+    name: SMTP Relay
+    connector_type: OnPremises
+    sender_domains: ["*"]
+    sender_ip_addresses: [203.0.113.10]
+    restrict_domains_to_ip_addresses: true
+    cloud_services_mail_enabled: false
+
+- name: The TLS variant, recognised by the relay's certificate
+  mailflow.exchange.inbound_connector:
+    name: SMTP Relay TLS
+    connector_type: OnPremises
+    sender_domains: ["*"]
+    require_tls: true
+    tls_sender_certificate_name: "*.contoso.com"
+
+- name: Remove a connector
+  mailflow.exchange.inbound_connector:
+    name: Old relay
+    state: absent
+"""
+
+RETURN = r"""
+connector:
+  description:
+    - The connector as Exchange Online holds it after the task (in check mode, as it would be), in canonical form.
+    - The keys are this module's options, so the value can be fed back to the module as is.
+    - Empty after removal.
+  returned: always
+  type: dict
+  sample:
+    name: SMTP Relay
+    connector_type: OnPremises
+    enabled: true
+    sender_domains: ["*"]
+    sender_ip_addresses: [203.0.113.10]
+    tls_sender_certificate_name: null
+    require_tls: true
+    restrict_domains_to_ip_addresses: true
+    restrict_domains_to_certificate: false
+    associated_accepted_domains: []
+    cloud_services_mail_enabled: false
+    treat_messages_as_internal: false
+    comment: null
+cmdlet:
+  description: The cmdlet that failed, when Exchange Online refused a change.
+  returned: failure
+  type: str
+  sample: New-InboundConnector
+exception_type:
+  description: The .NET exception type Exchange Online reported for the failure.
+  returned: failure
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailflow.exchange.plugins.module_utils import engine
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_api import (
+    ROWS,
+    check_name,
+    combination_problems,
+    connector_values,
+    creation_restricted,
+    get_connector,
+    open_relay_problem,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_table import (
+    CONNECTOR_TYPES,
+    NEW_CONNECTOR_DEFAULTS,
+    REQUIRED_ON_CREATE,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils.online import (
+    check_online_options,
+    online_argument_spec,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import OnlineClient
+
+
+def _argument_spec():
+    table_spec = engine.argument_spec(ROWS)
+    table_spec["name"] = dict(type="str", required=True)
+    table_spec["connector_type"] = dict(type="str", choices=list(CONNECTOR_TYPES))
+    return online_argument_spec(table_spec, dict(
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        allow_unrestricted=dict(type="bool", default=False),
+    ))
+
+
+class RuleViolation(Exception):
+    """The connector would break a rule; nothing is written."""
+
+
+def check_rules(values, allow_unrestricted):
+    """Raise RuleViolation for the rules ``values`` (possibly partial) break."""
+    problems = combination_problems(values)
+    relay = None if allow_unrestricted else open_relay_problem(values)
+    if relay:
+        problems.append(relay)
+    if problems:
+        raise RuleViolation("; ".join(problems))
+
+
+class InboundConnectorTask:
+    """Reads the connector, plans the change, and applies it unless in check mode."""
+
+    def __init__(self, module, client, desired):
+        self.module = module
+        self.client = client
+        self.desired = desired
+        self.allow_unrestricted = module.params["allow_unrestricted"]
+
+    def run(self):
+        current_object = get_connector(self.client, self.desired["name"])
+        current = connector_values(current_object) if current_object is not None else None
+        if self.module.params["state"] == "absent":
+            return self._absent(current)
+        if current is None:
+            return self._create()
+        return self._update(current)
+
+    def _absent(self, current):
+        if current is None:
+            return self._result(False, {}, {})
+        if not self.module.check_mode:
+            self.client.invoke("Remove-InboundConnector", {"Identity": current["name"], "Confirm": False})
+        return self._result(True, current, {})
+
+    def _create(self):
+        missing = [option for option in REQUIRED_ON_CREATE if not self.desired.get(option)]
+        if missing:
+            raise RuleViolation("creating connector %r needs %s" % (self.desired["name"], " and ".join(missing)))
+        check_rules(engine.merged(NEW_CONNECTOR_DEFAULTS, self.desired), self.allow_unrestricted)
+        if self.module.check_mode:
+            return self._result(True, {}, self.desired)
+        new_parameters = engine.parameters(self.desired, ROWS, list(self.desired), on_new=True)[0]
+        created = self.client.invoke("New-InboundConnector", new_parameters)
+        return self._result(True, {}, self._read_back(created))
+
+    def _update(self, current):
+        changes = engine.differences(current, self.desired)
+        if not changes:
+            return self._result(False, current, current)
+        after = engine.merged(current, self.desired)
+        check_rules(after, self.allow_unrestricted)
+        if not self.module.check_mode:
+            set_parameters = engine.parameters(self.desired, ROWS, list(changes), on_new=False)[0]
+            # The name Exchange holds: the user's may differ in case (a rename is then in set_parameters).
+            set_parameters["Identity"] = current["name"]
+            self.client.invoke("Set-InboundConnector", set_parameters)
+            after = self._read_back(None)
+        return self._result(True, current, after)
+
+    def _read_back(self, returned):
+        """The connector as Exchange now prints it (what New- returned, or a fresh read)."""
+        connector = returned[0] if returned else get_connector(self.client, self.desired["name"])
+        if connector is None:
+            raise ExchangeError("the connector %r cannot be read back after the change" % self.desired["name"])
+        return connector_values(connector)
+
+    def _result(self, changed, before, after):
+        result = dict(changed=changed, connector=engine.readable_values(after, ROWS))
+        if self.module._diff:
+            result["diff"] = dict(before=engine.readable_values(before, ROWS),
+                                  after=engine.readable_values(after, ROWS))
+        return result
+
+
+def _refusal(err):
+    return "nothing was changed: %s" % err
+
+
+def _restricted_message(err):
+    return ("this tenant cannot create inbound connectors: Exchange Online restricts their creation in "
+            "Microsoft 365 E5 developer subscriptions, and a support ticket won't lift it "
+            "(New-InboundConnector.md). Use a paid tenant. Exchange Online said: %s" % err.message)
+
+
+def main():
+    module = AnsibleModule(argument_spec=_argument_spec(), supports_check_mode=True)
+    check_online_options(module)
+    try:
+        check_name(module.params["name"])
+        desired = engine.desired_values(module.params, ROWS)
+        if module.params["state"] == "present":
+            # On the options alone, before any call; again on the whole connector before any write.
+            check_rules(desired, module.params["allow_unrestricted"])
+    except InvalidValue as err:
+        module.fail_json(msg=str(err))
+    except RuleViolation as err:
+        module.fail_json(msg=_refusal(err))
+    try:
+        with OnlineClient(module.params, warn=module.warn) as client:
+            result = InboundConnectorTask(module, client, desired).run()
+    except RuleViolation as err:
+        module.fail_json(msg=_refusal(err))
+    except UnexpectedExchangeValue as err:
+        module.fail_json(msg="cannot read what Exchange Online returned: %s" % err)
+    except ExchangeError as err:
+        msg = _restricted_message(err) if creation_restricted(err) else str(err)
+        module.fail_json(msg=msg, **err.to_result())
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
