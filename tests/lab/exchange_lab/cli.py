@@ -3,10 +3,10 @@
     exchange-lab serve --state DIR [--seed FILE.xml ...] [--port 0] [--https-port 0] [--reset]
                        [--online-port 0] [--online-restrict-inbound-connectors]
 
-``serve`` opens the Exchange model in DIR, starts the remote PowerShell, SMTP and
-Exchange Online (token service + REST) listeners on 127.0.0.1, writes DIR/lab.json once they accept connections
-(and again whenever the SMTP listeners change) and runs until SIGTERM/SIGINT,
-removing lab.json on the way out.
+``serve`` opens the Exchange model in DIR, starts the remote PowerShell, SMTP, Exchange
+Online (token service + REST) and Exchange Online Protection (SMTP) listeners on 127.0.0.1,
+writes DIR/lab.json once they accept connections (and again whenever the SMTP listeners
+change) and runs until SIGTERM/SIGINT, removing lab.json on the way out.
 """
 import argparse
 import json
@@ -106,6 +106,13 @@ def start_online(state_dir: Path, stats: Stats, reset: bool, port: int, restrict
     return start(state_dir, stats, reset=reset, port=port, restrict_inbound_connectors=restrict_inbound_connectors)
 
 
+def start_eop(state_dir: Path, online, smtp):
+    """Exchange Online Protection's SMTP front door (exchange_lab.eop), started."""
+    from .eop import EopListener
+
+    return EopListener(online.tenant, state_dir, smtp.mailboxes).start()
+
+
 def serve(args: argparse.Namespace) -> int:
     state_dir = Path(args.state).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -128,13 +135,16 @@ def serve(args: argparse.Namespace) -> int:
     register_certificates(endpoint, args.certificate, args.expired_certificate)
     remote = start_remote_powershell(state_dir, endpoint, stats, args.port, args.https_port)
     published = LabJson(lab_json, lab_info(state_dir, remote))
-    smtp = online = None
+    smtp = online = eop = None
     try:
         online = start_online(state_dir, stats, args.reset, args.online_port, args.online_restrict_inbound_connectors)
         published.update({"online": online.info()})
         # After the model (it reads the receive connectors); rewrites lab.json when they change.
         smtp = start_smtp(state_dir, endpoint, published.update)
         published.update(smtp.info())
+        # Same mailboxes as on premises; reads the tenant's inbound connectors.
+        eop = start_eop(state_dir, online, smtp)
+        published.update({"online": {**online.info(), "eop": eop.info()}})
         if not stop.is_set():  # a signal during startup: exit without advertising
             published.publish()
             log.info("lab ready: %s", lab_json)
@@ -142,6 +152,8 @@ def serve(args: argparse.Namespace) -> int:
             pass
     finally:
         published.withdraw()
+        if eop is not None:
+            eop.stop()
         if smtp is not None:
             smtp.stop()
         if online is not None:

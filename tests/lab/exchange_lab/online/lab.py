@@ -33,6 +33,7 @@ class OnlineLab:
     registration: Registration
     ca_path: Path
     _thread: threading.Thread
+    tenant: Tenant  # read by the EOP stand-in (exchange_lab.eop) under tenant.lock
 
     def info(self) -> dict:
         """The ``online`` entry of lab.json."""
@@ -81,4 +82,4 @@ def start_online(state_dir: Path, stats: Stats, reset: bool = False, port: int =
                               name=f"online-{server.port}", daemon=True)
     thread.start()
     log.info("Exchange Online stand-in on %s (tenant %s)", server.base_url, registration.tenant_id)
-    return OnlineLab(server, registration, authority.ca_cert_path, thread)
+    return OnlineLab(server, registration, authority.ca_cert_path, thread, tenant)
