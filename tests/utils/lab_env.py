@@ -58,6 +58,14 @@ def online_vars(online):
         'exo_authority_url': base_url(online['authority']),
         'exo_exchange_url': base_url(online['rest_base_url']),
         'exo_ca_path': online['ca_path'],
+        # For the authentication tests: the same app as PFX, the app with a client secret,
+        # and a certificate the app does not have (the EOP client certificate).
+        'exo_pfx': online['pfx'],
+        'exo_pfx_password': online['pfx_password'],
+        'exo_secret_client_id': online['client_secret_app']['client_id'],
+        'exo_client_secret': online['client_secret_app']['client_secret'],
+        'exo_foreign_certificate': online['eop']['client_certificate'],
+        'exo_foreign_private_key': online['eop']['client_key'],
     }
 
 
