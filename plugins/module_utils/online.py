@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import merged_argument_spec
 from ansible_collections.mailflow.exchange.plugins.module_utils import online_auth
 
 Cloud = namedtuple("Cloud", "login_host exchange_host")
@@ -58,15 +59,8 @@ Endpoints = namedtuple("Endpoints", "authority exchange_base scope custom_author
 
 
 def online_argument_spec(*specs):
-    """The connection options plus a module's own, refusing any name used twice
-    (a connector setting must never shadow a connection option)."""
-    merged = dict(ONLINE_CONNECTION_SPEC)
-    for spec in specs:
-        clash = set(merged) & set(spec)
-        if clash:
-            raise ValueError("options defined twice: %s" % ", ".join(sorted(clash)))
-        merged.update(spec)
-    return merged
+    """The connection options plus a module's own (see argspec.merged_argument_spec)."""
+    return merged_argument_spec(ONLINE_CONNECTION_SPEC, *specs)
 
 
 def credential_problem(params):

@@ -16,6 +16,7 @@ import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import merged_argument_spec
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeConnectionError,
     ExchangeError,
@@ -215,12 +216,5 @@ def _safe_text(exc, params):
 
 
 def onprem_argument_spec(*specs):
-    """The connection options plus a module's own, refusing any name used twice
-    (a connector setting must never shadow a connection option)."""
-    merged = dict(ONPREM_CONNECTION_SPEC)
-    for spec in specs:
-        clash = set(merged) & set(spec)
-        if clash:
-            raise ValueError("options defined twice: %s" % ", ".join(sorted(clash)))
-        merged.update(spec)
-    return merged
+    """The connection options plus a module's own (see argspec.merged_argument_spec)."""
+    return merged_argument_spec(ONPREM_CONNECTION_SPEC, *specs)
