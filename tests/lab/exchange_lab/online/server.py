@@ -9,11 +9,11 @@ import json
 import logging
 import re
 import ssl
-import sys
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
+from ..loopback_http import LoopbackHTTPServer
 from ..stats import Stats
 from . import aadsts
 from .faults import Faults
@@ -29,47 +29,19 @@ _TOKEN = re.compile(r"^/([^/]+)/oauth2/v2\.0/token$")
 _INVOKE = re.compile(r"^/adminapi/beta/([^/]+)/InvokeCommand$", re.IGNORECASE)
 
 
-class OnlineHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class OnlineHTTPServer(LoopbackHTTPServer):
     def __init__(self, port: int, tls: ssl.SSLContext, token_service: TokenService,
                  invoke: InvokeCommandService, stats: Stats, faults: Faults):
-        self.tls = tls
         self.token_service = token_service
         self.invoke = invoke
         self.stats = stats
         self.faults = faults
         stats.declare("token_requests")
-        super().__init__(("127.0.0.1", port), OnlineRequestHandler)
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
+        super().__init__(port, OnlineRequestHandler, tls)
 
     @property
     def base_url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
-
-    def finish_request(self, request, client_address):
-        """TLS handshake on the connection's own thread, not on the accept loop."""
-        request.settimeout(10.0)
-        try:
-            request = self.tls.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError) as exc:
-            log.info("TLS handshake with %s failed: %s", client_address, exc)
-            return
-        try:
-            super().finish_request(request, client_address)
-        finally:
-            request.close()
-
-    def handle_error(self, request, client_address):
-        error = sys.exc_info()[1]
-        if isinstance(error, (ConnectionError, TimeoutError, ssl.SSLError)):
-            log.debug("connection from %s ended: %r", client_address, error)
-        else:
-            log.error("error serving %s", client_address, exc_info=error)
 
 
 class OnlineRequestHandler(BaseHTTPRequestHandler):

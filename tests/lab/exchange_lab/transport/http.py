@@ -6,14 +6,12 @@ connection is tracked, so shutdown can cut idle keep-alive connections
 instead of waiting for them.
 """
 import logging
-import socket
 import ssl
-import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Callable
 from urllib.parse import urlsplit
 
+from ..loopback_http import LoopbackHTTPServer
 from ..stats import Stats
 from .auth import ConnectionAuth, Refused
 from .wsman import Caller, WSManService
@@ -25,68 +23,20 @@ MAX_BODY = 16 * 1024 * 1024
 # An idle keep-alive connection is closed after this long; a client that
 # comes back later reconnects (and, for NTLM, authenticates again).
 IDLE_TIMEOUT = 600.0
-TLS_HANDSHAKE_TIMEOUT = 10.0
 
 
-class WSManHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class WSManHTTPServer(LoopbackHTTPServer):
     def __init__(self, port: int, service: WSManService, stats: Stats,
                  new_auth: Callable[[], ConnectionAuth], tls: ssl.SSLContext | None = None):
         self.service = service
         self.stats = stats
         self.new_auth = new_auth
-        self.tls = tls
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", port), WSManRequestHandler)
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
+        super().__init__(port, WSManRequestHandler, tls)
 
     @property
     def url(self) -> str:
         scheme = "https" if self.tls else "http"
         return f"{scheme}://127.0.0.1:{self.port}{PATH}"
-
-    def finish_request(self, request, client_address):
-        """Runs on the connection's thread: TLS handshake there, not on the accept loop."""
-        if self.tls is not None:
-            request.settimeout(TLS_HANDSHAKE_TIMEOUT)
-            try:
-                request = self.tls.wrap_socket(request, server_side=True)
-            except (ssl.SSLError, OSError) as exc:
-                log.info("TLS handshake with %s failed: %s", client_address, exc)
-                return
-        with self._connections_lock:
-            self._connections.add(request)
-        try:
-            super().finish_request(request, client_address)
-        finally:
-            with self._connections_lock:
-                self._connections.discard(request)
-            if self.tls is not None:
-                request.close()
-
-    def handle_error(self, request, client_address):
-        """A client that went away (or shutdown cutting it off) is routine; the rest is logged."""
-        error = sys.exc_info()[1]
-        if isinstance(error, (ConnectionError, TimeoutError, ssl.SSLError)):
-            log.debug("connection from %s ended: %r", client_address, error)
-        else:
-            log.error("error serving %s", client_address, exc_info=error)
-
-    def close_connections(self) -> None:
-        """Cut every open connection (wakes handler threads blocked on reads)."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class WSManRequestHandler(BaseHTTPRequestHandler):
