@@ -18,12 +18,12 @@ import traceback
 from datetime import datetime, timezone
 
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeConnectionError
+from ansible_collections.mailflow.exchange.plugins.module_utils.pfx import PfxError, open_pfx
 
 try:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import pkcs12
 except ImportError:
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
 else:
@@ -117,16 +117,15 @@ def load_pem(certificate_path, private_key_path=None):
 
 def load_pfx(path, password):
     """(key, certificate) from a PKCS#12 file."""
-    data = _read("pfx", path)
-    secret = password.encode("utf-8") if password else None
     try:
-        key, certificate, dummy_chain = pkcs12.load_key_and_certificates(data, secret)
-    except ValueError:
-        # cryptography cannot tell a wrong password from a damaged file; the password is never shown.
-        raise CredentialError("pfx_password", "cannot open %s: wrong pfx_password%s, or not a PKCS#12 file"
-                              % (path, "" if password else " (none given)")) from None
-    if key is None or certificate is None:
-        raise CredentialError("pfx", "%s must hold the certificate and its private key" % path)
+        key, certificate, dummy_chain = open_pfx(path, password or None)
+    except PfxError as err:
+        if err.reason == "unreadable":
+            raise CredentialError("pfx", "cannot read %s: %s" % (path, err.detail)) from None
+        if err.reason == "undecodable":
+            raise CredentialError("pfx_password", "cannot open %s: wrong pfx_password%s, or not a PKCS#12 file"
+                                  % (path, "" if password else " (none given)")) from None
+        raise CredentialError("pfx", "%s must hold the certificate and its private key" % path) from None
     return key, certificate
 
 

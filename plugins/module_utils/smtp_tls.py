@@ -19,10 +19,11 @@ import ssl
 import tempfile
 import traceback
 
+from ansible_collections.mailflow.exchange.plugins.module_utils.pfx import PfxError, open_pfx
+
 try:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.serialization import pkcs12
 except ImportError:
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
 else:
@@ -60,22 +61,18 @@ def _load_pfx(context, path, password):
     if CRYPTOGRAPHY_IMPORT_ERROR:
         raise TlsSetupError("client_pfx needs the Python library cryptography on the controller")
     try:
-        with open(path, "rb") as pfx_file:
-            data = pfx_file.read()
-    except OSError as err:
-        raise TlsSetupError("client_pfx %s cannot be read: %s" % (path, err))
-    try:
-        key, certificate, chain = pkcs12.load_key_and_certificates(
-            data, password.encode("utf-8") if password is not None else None)
-    except (ValueError, TypeError):
-        raise TlsSetupError("client_pfx %s cannot be opened: wrong client_pfx_password, or not a PKCS#12 (PFX) file"
-                            % path)
-    if key is None or certificate is None:
-        raise TlsSetupError("client_pfx %s holds no private key and certificate pair" % path)
+        key, certificate, chain = open_pfx(path, password)
+    except PfxError as err:
+        raise TlsSetupError({
+            "unreadable": "client_pfx %s cannot be read: %s" % (path, err.detail),
+            "undecodable": "client_pfx %s cannot be opened: wrong client_pfx_password, or not a PKCS#12 (PFX) file"
+                           % path,
+            "incomplete": "client_pfx %s holds no private key and certificate pair" % path,
+        }[err.reason]) from None
     passphrase = secrets.token_urlsafe(32).encode("ascii")
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.BestAvailableEncryption(passphrase))
-    for cert in [certificate] + list(chain or []):
+    for cert in [certificate] + chain:
         pem += cert.public_bytes(serialization.Encoding.PEM)
     # mkstemp creates the file with mode 0600, readable by this user only.
     handle, pem_path = tempfile.mkstemp(prefix="mailflow-client-", suffix=".pem")

@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Opening a PKCS#12 (PFX) file: the app credential for Exchange Online and the client
+certificate of smtp_relay_test come in this form. Callers word the errors with their
+own option names; nothing here ever shows the password."""
+
+from __future__ import annotations
+
+try:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+except ImportError:  # the callers report the missing library with their own message
+    pkcs12 = None
+
+
+class PfxError(Exception):
+    """Why a PFX could not be used: ``reason`` is unreadable, undecodable or incomplete."""
+
+    def __init__(self, reason, detail=""):
+        super().__init__(detail or reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def open_pfx(path, password):
+    """(key, certificate, chain) of the PFX at ``path``; raises PfxError."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as err:
+        raise PfxError("unreadable", err.strerror or str(err)) from None
+    try:
+        key, certificate, chain = pkcs12.load_key_and_certificates(
+            data, password.encode("utf-8") if password is not None else None)
+    except (ValueError, TypeError):
+        # cryptography cannot tell a wrong password from a damaged file.
+        raise PfxError("undecodable") from None
+    if key is None or certificate is None:
+        raise PfxError("incomplete")
+    return key, certificate, list(chain or [])
