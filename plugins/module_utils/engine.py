@@ -12,7 +12,20 @@ Exchange itself, so check mode is simply "plan, don't apply".
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ansible_collections.mailflow.exchange.plugins.module_utils import canonical
+
+
+class Row(NamedTuple):
+    """One option of a property table: its Exchange property, value kind, and which cmdlets set it."""
+
+    option: str
+    property: str
+    kind: canonical.Kind
+    settable_on_new: bool
+    settable_on_set: bool
+
 
 # Ansible argument types of the value kinds: multi-valued kinds are lists (Ansible
 # also splits a comma-separated string), kinds that accept numbers or words are raw.

@@ -16,27 +16,17 @@ Filtering settings (EFSkipIPs, EFSkipLastIP, EFUsers; not relay settings), Trust
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
+from ansible_collections.mailflow.exchange.plugins.module_utils.engine import Row
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
     BOOL,
     ENUM,
     SENDER_DOMAINS,
     SENDER_IP_ADDRESSES,
     STRING,
-    Kind,
     SmtpDomain,
     SmtpDomains,
     String,
 )
-
-
-class Row(NamedTuple):
-    option: str
-    property: str
-    kind: Kind
-    settable_on_new: bool
-    settable_on_set: bool
 
 
 CONNECTOR_TYPES = ("OnPremises", "Partner")

@@ -17,8 +17,7 @@ relay settings).
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
+from ansible_collections.mailflow.exchange.plugins.module_utils.engine import Row
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
     BINDINGS,
     BOOL,
@@ -33,19 +32,10 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import
     TLS_CERTIFICATE_NAME,
     ByteSize,
     Int,
-    Kind,
     String,
     TimeSpan,
     UnlimitedInt,
 )
-
-
-class Row(NamedTuple):
-    option: str
-    property: str
-    kind: Kind
-    settable_on_new: bool
-    settable_on_set: bool
 
 
 # Flag names in bit order, as the docs list them (AuthMechanism, PermissionGroups).
