@@ -8,6 +8,7 @@ they are valid and cover the requested names.
 import datetime
 import ipaddress
 import os
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -39,6 +40,14 @@ CLOCK_SKEW = datetime.timedelta(hours=1)
 class CertificateFiles:
     cert_path: Path
     key_path: Path
+
+
+def server_context(cert: CertificateFiles) -> ssl.SSLContext:
+    """A TLS 1.2+ server context presenting ``cert`` (the lab's HTTPS endpoints)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert.cert_path, cert.key_path)
+    return context
 
 
 def _now() -> datetime.datetime:

@@ -1,6 +1,5 @@
 """Starting and stopping the Exchange Online part of the lab; what it adds to lab.json."""
 import logging
-import ssl
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +17,6 @@ from .tenant import TENANT_FILE, Tenant
 from .token_service import TokenService
 
 log = logging.getLogger(__name__)
-
-
-def _tls_context(cert: pki.CertificateFiles) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert.cert_path, cert.key_path)
-    return context
 
 
 @dataclass
@@ -76,7 +68,7 @@ def start_online(state_dir: Path, stats: Stats, reset: bool = False, port: int =
         faults_path.unlink(missing_ok=True)
     faults = Faults(faults_path)
     invoke = InvokeCommandService(registration, tokens, CmdletRunner(tenant, stats), stats, faults)
-    server = OnlineHTTPServer(port, _tls_context(authority.server_certificate()), TokenService(registration, tokens),
+    server = OnlineHTTPServer(port, pki.server_context(authority.server_certificate()), TokenService(registration, tokens),
                               invoke, stats, faults)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                               name=f"online-{server.port}", daemon=True)

@@ -4,7 +4,6 @@
 - HTTPS ``https://127.0.0.1:<port>/PowerShell`` Basic, server certificate from the lab CA
 """
 import logging
-import ssl
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +21,6 @@ log = logging.getLogger(__name__)
 
 # Name in faults (WSManFault@Machine) and the Basic realm.
 MACHINE_NAME = "localhost"
-
-
-def tls_server_context(cert: pki.CertificateFiles) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert.cert_path, cert.key_path)
-    return context
 
 
 @dataclass
@@ -68,7 +60,7 @@ def start_remote_powershell(state_dir: Path, endpoint: Endpoint, stats: Stats,
     https = WSManHTTPServer(
         https_port, service, stats,
         lambda: BasicConnectionAuth(credentials, stats, realm=MACHINE_NAME),
-        tls=tls_server_context(server_cert),
+        tls=pki.server_context(server_cert),
     )
     threads = [
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
