@@ -78,6 +78,7 @@ connectors:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import SERVER, InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
@@ -99,7 +100,7 @@ def _read(client, server, name):
         return [found] if found is not None else []
     connectors = list_connectors(client, server)
     if name:
-        connectors = [c for c in connectors if connector_values(c)["name"].lower() == name.lower()]
+        connectors = [c for c in connectors if str(clixml.property_value(c, "Name")).lower() == name.lower()]
     return connectors
 
 
