@@ -21,8 +21,10 @@ LAB_DIR ?= $(CURDIR)/.lab
 LAB_TIMEOUT ?= 60
 LAB_COMMAND ?= $(VENV)/bin/exchange-lab
 # Free ports picked by the OS, fresh state on every start.
-# The relay demo and tests need a server certificate for mail.contoso.lab and an expired one.
-LAB_ARGS ?= --port 0 --https-port 0 --reset --certificate mail.contoso.lab --expired-certificate expired.contoso.lab
+# The relay demo and tests need a server certificate for mail.contoso.lab and an expired one; the
+# audit and renewal tests one for soon.contoso.lab that expires in 10 days and its renewal from another CA.
+LAB_ARGS ?= --port 0 --https-port 0 --reset --certificate mail.contoso.lab --expired-certificate expired.contoso.lab \
+	--certificate-days soon.contoso.lab=10 --reissued-certificate soon.contoso.lab
 # Integration targets to run (default: all); e.g. INTEGRATION_TARGETS=lab_smoke
 INTEGRATION_TARGETS ?=
 

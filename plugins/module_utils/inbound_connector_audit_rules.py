@@ -20,7 +20,9 @@ def onpremises_connector_unrestricted(values):
                 "tls_sender_certificate_name: any server can relay mail through the tenant%s"
                 % ("" if enabled else "; the connector is disabled"))
     # Disabling is the one change that is safe without knowing the relay's addresses or certificate.
-    fix = fix_task("inbound_connector", name=values["name"], enabled=False) if enabled else None
+    # inbound_connector checks the whole connector after a change, so the disabled (still unrestricted)
+    # connector needs allow_unrestricted to pass its open-relay guard.
+    fix = fix_task("inbound_connector", name=values["name"], enabled=False, allow_unrestricted=True) if enabled else None
     return finding("onpremises_connector_unrestricted", "critical" if enabled else "medium",
                    "inbound connector %s" % values["name"], evidence,
                    "set sender_ip_addresses (the relay's public IPv4 addresses) or tls_sender_certificate_name "

@@ -18,7 +18,8 @@ description:
     tenant (medium when the connector is disabled). This is the connector
     M(mailflow.exchange.inbound_connector) refuses to create without O(mailflow.exchange.inbound_connector#module:allow_unrestricted)."
   - The C(fix) of an enabled unrestricted connector disables it, the one change that is safe without knowing the
-    relay's addresses or certificate; the advice says what to set instead.
+    relay's addresses or certificate (with O(mailflow.exchange.inbound_connector#module:allow_unrestricted), which
+    that module needs to keep the disabled connector's other values); the advice says what to set instead.
   - Only reads; O(fail_on) turns findings into a failed task for CI gates, after reporting all of them.
 author:
   - mailflow.exchange contributors (@mailflow)
@@ -88,7 +89,7 @@ findings:
       evidence: "OnPremises connector for sender domain * without sender_ip_addresses or tls_sender_certificate_name:
         any server can relay mail through the tenant"
       advice: set sender_ip_addresses ... or disable the connector until then
-      fix: {module: mailflow.exchange.inbound_connector, params: {name: Open relay, enabled: false}}
+      fix: {module: mailflow.exchange.inbound_connector, params: {name: Open relay, enabled: false, allow_unrestricted: true}}
 counts:
   description: Number of findings per severity (every severity present).
   returned: always

@@ -85,7 +85,12 @@ EXAMPLES = r"""
     var: audit.summary
 
 - name: Apply the receive connector fixes the audit offers (review them first)
-  mailflow.exchange.receive_connector: "{{ item.fix.params }}"
+  mailflow.exchange.receive_connector:
+    host: mail1.contoso.com
+    name: "{{ item.fix.params.name }}"
+    server: "{{ item.fix.params.server }}"
+    remote_ip_ranges: "{{ item.fix.params.remote_ip_ranges | default(omit) }}"
+    tls_certificate_thumbprint: "{{ item.fix.params.tls_certificate_thumbprint | default(omit) }}"
   loop: "{{ audit.findings | selectattr('fix') | selectattr('fix.module', 'eq', 'mailflow.exchange.receive_connector') }}"
   loop_control:
     label: "{{ item.id }} {{ item.object }}"

@@ -133,6 +133,7 @@ def serve(args: argparse.Namespace) -> int:
 
     endpoint = open_organization(state_dir, [Path(seed) for seed in args.seed], stats, args.reset)
     register_certificates(endpoint, args.certificate, args.expired_certificate)
+    register_special_certificates(endpoint, args.certificate_days, args.reissued_certificate)
     remote = start_remote_powershell(state_dir, endpoint, stats, args.port, args.https_port)
     published = LabJson(lab_json, lab_info(state_dir, remote))
     smtp = online = eop = None
@@ -174,6 +175,27 @@ def register_certificates(endpoint, valid: list[str], expired: list[str]) -> Non
         log.info("certificate for %s: %s", names, thumbprint)
 
 
+def register_special_certificates(endpoint, short_lived: list[tuple[list[str], int]], reissued: list[str]) -> None:
+    """--certificate-days (about to expire) and --reissued-certificate (same names, the second lab CA)."""
+    from .exchange.lab_certificates import add_certificate
+    from .exchange.smtp_pki import REISSUING_CA
+
+    for names, days in short_lived:
+        log.info("certificate for %s, %d days left: %s", names, days, add_certificate(endpoint, names, days=days))
+    for names in reissued:
+        thumbprint = add_certificate(endpoint, names.split(","), issuer=REISSUING_CA)
+        log.info("certificate for %s from %s: %s", names, REISSUING_CA, thumbprint)
+
+
+def certificate_days(text: str) -> tuple[list[str], int]:
+    """HOST[,HOST...]=DAYS, for --certificate-days."""
+    names, sep, days = text.rpartition("=")
+    # Below 300: lab_certificates.SHORT_LIVED_DAYS tells these apart from the usual 397-day ones.
+    if not sep or not names or not days.isdigit() or not 1 <= int(days) < 300:
+        raise argparse.ArgumentTypeError(f"expected HOST[,HOST...]=DAYS with DAYS from 1 to 299, not {text!r}")
+    return [name.strip() for name in names.split(",") if name.strip()], int(days)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="exchange-lab", description="A local stand-in for Exchange.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -189,6 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="register an Exchange certificate (IIS, SMTP) for these host names (repeatable)")
     serve_cmd.add_argument("--expired-certificate", action="append", default=[], metavar="HOST[,HOST...]",
                            help="the same, already expired (for error tests)")
+    serve_cmd.add_argument("--certificate-days", action="append", default=[], type=certificate_days,
+                           metavar="HOST[,HOST...]=DAYS",
+                           help="the same, expiring in DAYS days (1-299; for expiry warnings)")
+    serve_cmd.add_argument("--reissued-certificate", action="append", default=[], metavar="HOST[,HOST...]",
+                           help="the same names from a second lab CA (a renewal whose issuer changed)")
     serve_cmd.add_argument("--online-port", type=int, default=0,
                            help="HTTPS port of the Exchange Online stand-in (token service + REST), 0 = any free port")
     serve_cmd.add_argument("--online-restrict-inbound-connectors", action="store_true",

@@ -14,20 +14,23 @@ from cryptography import x509
 
 from exchange_lab.exchange import certificate_objects, x500
 from exchange_lab.exchange.context import Certificate, Context
-from exchange_lab.exchange.smtp_pki import SmtpPki, thumbprint
+from exchange_lab.exchange.smtp_pki import ISSUING_CA, SmtpPki, thumbprint
 
 # What the lab's registered certificates are enabled for (Enable-ExchangeCertificate -Services IIS,SMTP).
 SERVICES = ("IIS", "SMTP")
+# Certificates with fewer days left than this were registered with --certificate-days.
+SHORT_LIVED_DAYS = 300
 
 
 def pki(ctx: Context) -> SmtpPki:
     return SmtpPki(ctx.pki_dir)
 
 
-def register(ctx: Context, dns_names: Iterable[str], expired: bool = False) -> tuple[str, bool]:
+def register(ctx: Context, dns_names: Iterable[str], expired: bool = False, days: Optional[int] = None,
+             issuer: str = ISSUING_CA) -> tuple[str, bool]:
     """(thumbprint, whether the store changed): a certificate for ``dns_names`` on the local server.
 
-    Registering the same names again (same expiry kind) returns the certificate already there.
+    Registering the same names again (same issuer, same expiry kind) returns the certificate already there.
     """
     names = [name.strip() for name in dns_names if name.strip()]
     server = ctx.local_server
@@ -38,9 +41,10 @@ def register(ctx: Context, dns_names: Iterable[str], expired: bool = False) -> t
         cert = certificate_objects.x509_of(existing.obj) if existing.obj is not None else None
         if (cert is not None and authority.issued_files(existing.thumbprint)
                 and [n.lower() for n in certificate_objects.certificate_domains(cert)] == [n.lower() for n in names]
-                and _is_expired(cert) == expired):
+                and cert.issuer == x500.parse_name(issuer)
+                and _expiry_kind(cert) == (expired, days)):
             return existing.thumbprint, False
-    cert = authority.issue(names, expired=expired)
+    cert = authority.issue(names, expired=expired, days=days, issuer=issuer)
     ctx.store.add(certificate_objects.exchange_certificate(
         cert, server.fqdn, SERVICES,
         # GUESS: the lab CA plays an enterprise CA the server trusts; an expired certificate reads DateInvalid.
@@ -79,9 +83,19 @@ def _is_expired(cert: x509.Certificate) -> bool:
     return cert.not_valid_after_utc < datetime.datetime.now(datetime.timezone.utc)
 
 
-def add_certificate(org, dns_names: Iterable[str], expired: bool = False) -> str:
+def _expiry_kind(cert: x509.Certificate) -> tuple[bool, Optional[int]]:
+    """(expired, days left when short-lived else None): what register was asked for."""
+    if _is_expired(cert):
+        return True, None
+    left = (cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)).days
+    return False, (left if left < SHORT_LIVED_DAYS else None)
+
+
+def add_certificate(org, dns_names: Iterable[str], expired: bool = False, days: Optional[int] = None,
+                    issuer: str = ISSUING_CA) -> str:
     """Register a certificate for ``dns_names`` in the organisation ``org``; returns its thumbprint.
 
-    For the lab's CLI (``serve --certificate``) and tests; not a cmdlet, so no write is counted.
+    For the lab's CLI (``serve --certificate``, ``--certificate-days``, ``--reissued-certificate``) and
+    tests; not a cmdlet, so no write is counted.
     """
-    return org.administer(lambda ctx: register(ctx, dns_names, expired))
+    return org.administer(lambda ctx: register(ctx, dns_names, expired, days, issuer))

@@ -30,6 +30,9 @@ SUBDIRECTORY = "exchange"
 TRUST_BUNDLE = "trust.pem"
 # The issuer of the certificates the lab registers for host names (an enterprise CA in a real shop).
 ISSUING_CA = "CN=Exchange Lab Issuing CA, O=mailflow.exchange lab"
+# A second issuer, for renewals whose CA changed intermediates (the renewed certificate has the same
+# subject and another issuer, so a connector's TlsCertificateName goes stale).
+REISSUING_CA = "CN=Exchange Lab Issuing CA 2, O=mailflow.exchange lab"
 CA_LIFETIME = datetime.timedelta(days=3650)
 LEAF_LIFETIME = datetime.timedelta(days=397)
 CLOCK_SKEW = datetime.timedelta(hours=1)  # notBefore in the past: a skewed client clock still accepts it
@@ -111,15 +114,21 @@ class SmtpPki:
         return stem.with_suffix(".pem"), stem.with_suffix(".key")
 
     # ------------------------------------------------------------- issued
-    def issue(self, dns_names: Iterable[str], expired: bool = False) -> x509.Certificate:
-        """A server certificate for ``dns_names`` from the lab's issuing CA; files named by thumbprint."""
+    def issue(self, dns_names: Iterable[str], expired: bool = False, days: Optional[int] = None,
+              issuer: str = ISSUING_CA) -> x509.Certificate:
+        """A server certificate for ``dns_names`` from the lab CA ``issuer``; files named by thumbprint.
+
+        ``days``: valid for that many more days (a certificate about to expire), instead of the
+        usual lifetime; ``expired``: valid for a year that ended yesterday.
+        """
         names = list(dns_names)
         if not names:
             raise ValueError("a certificate needs at least one host name")
-        ca_cert, ca_key = self.authority(x500.parse_name(ISSUING_CA))
+        ca_cert, ca_key = self.authority(x500.parse_name(issuer))
         key = _new_key()
         now = _now()
-        not_after = now - EXPIRED_NOT_AFTER if expired else now + LEAF_LIFETIME
+        lifetime = LEAF_LIFETIME if days is None else datetime.timedelta(days=days, hours=12)
+        not_after = now - EXPIRED_NOT_AFTER if expired else now + lifetime
         not_before = not_after - EXPIRED_LIFETIME if expired else now - CLOCK_SKEW
         cert = (
             x509.CertificateBuilder()

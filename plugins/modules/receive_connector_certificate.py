@@ -1,0 +1,254 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: receive_connector_certificate
+short_description: Move the receive connectors of a server to a renewed TLS certificate, safely
+version_added: 0.2.0
+description:
+  - Finds the receive connectors of O(server) that name the certificate a new one replaces and sets their
+    C(TlsCertificateName) to the new certificate's C(<I>issuer<S>subject) (C(Set-ReceiveConnector)).
+  - A connector names its certificate by issuer and subject only. Without O(old_thumbprint), the connectors moved
+    are those whose C(TlsCertificateName) has the new certificate's subject and another issuer (the renewal that
+    breaks mail flow: the CA switched intermediates). Connectors already naming the new certificate's issuer and
+    subject are left alone (Exchange uses the valid certificate of that name).
+  - With O(old_thumbprint), the connectors naming that certificate's issuer and subject are moved, whatever the
+    new certificate's subject.
+  - Refuses before any write when the new certificate is not on the server, is expired or not yet valid, has no
+    private key or is not enabled for SMTP, or when it is not valid for the C(Fqdn) of a connector it would serve
+    (its subject and DNS names; C(*.contoso.com) covers C(mail.contoso.com)).
+author:
+  - mailflow.exchange contributors (@mailflow)
+extends_documentation_fragment:
+  - mailflow.exchange.onprem
+attributes:
+  check_mode:
+    support: full
+    description: Reads, checks and returns the plan (the connectors and their names before and after); nothing is written.
+  diff_mode:
+    support: full
+    description: Shows each moved connector's C(tls_certificate_name) before and after.
+requirements:
+  - cryptography on the controller (to read the certificates Exchange sends)
+options:
+  server:
+    description:
+      - Server that holds the certificates and the connectors (short name, or FQDN whose first label is used).
+    type: str
+    required: true
+  thumbprint:
+    description:
+      - Thumbprint of the new certificate on O(server), all 40 hex digits (spaces, colons and case do not matter).
+    type: str
+    required: true
+  old_thumbprint:
+    description:
+      - Thumbprint of the certificate being replaced, on O(server). Its issuer and subject pick the connectors.
+      - When unset, the connectors whose certificate has the new one's subject (and another issuer) are moved.
+    type: str
+  connectors:
+    description:
+      - Only these connectors (names on O(server), case-insensitive), among those that name the replaced
+        certificate.
+    type: list
+    elements: str
+"""
+
+EXAMPLES = r"""
+- name: Show which connectors would move to the renewed certificate
+  mailflow.exchange.receive_connector_certificate:
+    host: mail1.contoso.com
+    server: MAIL1
+    thumbprint: 5113AE0233A72FCCB75B1D0198628675333D010E
+  check_mode: true
+  diff: true
+  register: plan
+
+- name: Move them (refused if the new certificate lacks a connector's Fqdn or SMTP)
+  mailflow.exchange.receive_connector_certificate:
+    host: mail1.contoso.com
+    server: MAIL1
+    thumbprint: 5113AE0233A72FCCB75B1D0198628675333D010E
+
+- name: Replace a certificate whose subject changed, on the client connector only
+  mailflow.exchange.receive_connector_certificate:
+    host: mail1.contoso.com
+    server: MAIL1
+    thumbprint: 5113AE0233A72FCCB75B1D0198628675333D010E
+    old_thumbprint: 611C687DFC4343A5A03E0005A1EC6E9B6AFF586D
+    connectors: [Client Frontend MAIL1]
+"""
+
+RETURN = r"""
+tls_certificate_name:
+  description: The new certificate's C(<I>issuer<S>subject), in canonical form.
+  returned: success
+  type: str
+  sample: "<I>CN=R10, O=Let's Encrypt, C=US<S>CN=mail.contoso.com"
+connectors:
+  description:
+    - The connectors moved (in check mode, that would be moved), with their C(tls_certificate_name) before and after.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    identity:
+      description: C(SERVER\\Name).
+      type: str
+    fqdn:
+      description: The connector's Fqdn.
+      type: str
+    before:
+      description: C(TlsCertificateName) before.
+      type: str
+    after:
+      description: C(TlsCertificateName) after (what Exchange holds once written).
+      type: str
+unchanged:
+  description: Connectors (C(SERVER\\Name)) that already name the new certificate's issuer and subject.
+  returned: success
+  type: list
+  elements: str
+problems:
+  description: Why the move was refused (nothing was written).
+  returned: failure
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.mailflow.exchange.plugins.module_utils import engine
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+    SERVER,
+    InvalidValue,
+    UnexpectedExchangeValue,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import (
+    CRYPTOGRAPHY_IMPORT_ERROR,
+    Certificate,
+    CertificateNotUsable,
+    list_certificates,
+    normalise_thumbprint,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_renewal import (
+    certificate_problems,
+    connectors_to_move,
+    fqdn_problems,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
+    OnPremClient,
+    check_connection_options,
+    onprem_argument_spec,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+    ROWS,
+    check_name,
+    connector_values,
+    get_connector,
+    identity_of,
+    list_connectors,
+)
+
+
+def _options(params):
+    """(server, new thumbprint, old thumbprint or None). Raises InvalidValue."""
+    server = SERVER.from_input(params["server"], "server")
+    new = normalise_thumbprint(params["thumbprint"], "thumbprint")
+    old = normalise_thumbprint(params["old_thumbprint"], "old_thumbprint") if params["old_thumbprint"] else None
+    for name in params["connectors"] or ():
+        check_name(name, "connectors")
+    return server, new, old
+
+
+def _certificate(certificates, thumbprint, option, server):
+    found = next((c for c in certificates if c.thumbprint == thumbprint), None)
+    if found is None:
+        raise CertificateNotUsable(option, thumbprint, server,
+                                   "Get-ExchangeCertificate -Server %s does not list it" % server)
+    return found
+
+
+class RenewalTask:
+    """Reads certificates and connectors, checks the move, and writes it unless in check mode."""
+
+    def __init__(self, module, client, server):
+        self.module = module
+        self.client = client
+        self.server = server
+
+    def run(self, new_thumbprint, old_thumbprint):
+        certificates = [Certificate(obj) for obj in list_certificates(self.client, self.server)]
+        new = _certificate(certificates, new_thumbprint, "thumbprint", self.server)
+        old = _certificate(certificates, old_thumbprint, "old_thumbprint", self.server) if old_thumbprint else None
+        connectors = [connector_values(obj) for obj in list_connectors(self.client, self.server)]
+        new_name = new.values["tls_certificate_name"]
+        move, already = connectors_to_move(connectors, new_name, old.values["tls_certificate_name"] if old else None,
+                                           self.module.params["connectors"])
+        problems = ["certificate %s: %s" % (new.thumbprint, p) for p in certificate_problems(new)] if move else []
+        problems += fqdn_problems(new, move)
+        if problems:
+            self.module.fail_json(msg="refusing to move %d connector(s) to certificate %s, nothing was changed: %s"
+                                      % (len(move), new.thumbprint, "; ".join(problems)),
+                                  problems=problems, connectors=self._plan(move, new_name))
+        plan = self._plan(move, new_name)
+        if move and not self.module.check_mode:
+            for item in plan:
+                item["after"] = self._write(item["identity"], new_name)
+        result = dict(changed=bool(move), tls_certificate_name=new_name, connectors=plan,
+                      unchanged=[identity_of(v["server"], v["name"]) for v in already])
+        if self.module._diff:
+            result["diff"] = [dict(before_header=item["identity"], after_header=item["identity"],
+                                   before=dict(tls_certificate_name=item["before"]),
+                                   after=dict(tls_certificate_name=item["after"])) for item in plan]
+        return result
+
+    @staticmethod
+    def _plan(move, new_name):
+        return [dict(identity=identity_of(v["server"], v["name"]), fqdn=v.get("fqdn"),
+                     before=v["tls_certificate_name"], after=new_name) for v in move]
+
+    def _write(self, identity, new_name):
+        parameters = engine.parameters(dict(tls_certificate_name=new_name), ROWS, ["tls_certificate_name"],
+                                       on_new=False)[0]
+        parameters["Identity"] = identity
+        self.client.invoke("Set-ReceiveConnector", parameters)
+        return connector_values(get_connector(self.client, identity))["tls_certificate_name"]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=onprem_argument_spec(dict(
+            server=dict(type="str", required=True),
+            thumbprint=dict(type="str", required=True),
+            old_thumbprint=dict(type="str"),
+            connectors=dict(type="list", elements="str"),
+        )),
+        supports_check_mode=True,
+    )
+    check_connection_options(module)
+    if CRYPTOGRAPHY_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
+    try:
+        server, new, old = _options(module.params)
+    except InvalidValue as err:
+        module.fail_json(msg=str(err))
+    try:
+        with OnPremClient(module.params) as client:
+            result = RenewalTask(module, client, server).run(new, old)
+    except InvalidValue as err:
+        module.fail_json(msg=str(err))
+    except UnexpectedExchangeValue as err:
+        module.fail_json(msg="cannot read what Exchange returned: %s" % err)
+    except ExchangeError as err:
+        module.fail_json(msg=str(err), **err.to_result())
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
