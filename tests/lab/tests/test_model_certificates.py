@@ -1,4 +1,5 @@
 """Get-ExchangeCertificate, the SerializationData blob, registered certificates and servable key material."""
+import argparse
 import datetime
 import re
 import ssl
@@ -11,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from psrpcore.types import deserialize_clixml
 
-from exchange_lab.exchange import certificate_blob, certificate_objects, lab_certificates, relay_view, x500
+from exchange_lab import cli
+from exchange_lab.exchange import certificate_blob, certificate_objects, lab_certificates, relay_view, smtp_pki, x500
 from exchange_lab.exchange.store import DATA_DIR
 from model_lab import SERVER, Lab
 
@@ -169,6 +171,38 @@ def test_a_connector_can_name_a_registered_certificate(registered):
     assert not result.errors
     view = next(v for v in relay_view.connectors(lab.endpoint) if v.name == f"Client Frontend {SERVER}")
     assert view.tls_certificate == (ISSUING_CA, "CN=mail.contoso.lab")
+
+
+def test_a_short_lived_certificate_and_a_reissue_from_the_second_ca(registered):
+    """--certificate-days and --reissued-certificate: a renewal whose issuer changed keeps the subject."""
+    lab, valid, _expired = registered
+    soon = lab_certificates.add_certificate(lab.endpoint, ["soon.contoso.lab"], days=10)
+    reissued = lab_certificates.add_certificate(lab.endpoint, ["soon.contoso.lab"], issuer=smtp_pki.REISSUING_CA)
+    assert len({soon, reissued, valid}) == 3
+    certs = {t: x509.load_der_x509_certificate(bytes(lab.ok("Get-ExchangeCertificate", t)[0].RawData))
+             for t in (soon, reissued)}
+    left = certs[soon].not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)
+    assert left.days == 10
+    assert certs[soon].subject == certs[reissued].subject
+    assert x500.format_name(certs[soon].issuer) == ISSUING_CA
+    assert x500.format_name(certs[reissued].issuer) == smtp_pki.REISSUING_CA
+    assert (certs[reissued].not_valid_after_utc - certs[soon].not_valid_after_utc).days > 300
+    # Asked again, the same ones come back.
+    assert lab_certificates.add_certificate(lab.endpoint, ["soon.contoso.lab"], days=10) == soon
+    assert lab_certificates.add_certificate(lab.endpoint, ["soon.contoso.lab"], issuer=smtp_pki.REISSUING_CA) == reissued
+
+
+@pytest.mark.parametrize("text, expected", [("soon.contoso.lab=10", (["soon.contoso.lab"], 10)),
+                                            ("a.lab,b.lab=299", (["a.lab", "b.lab"], 299))])
+def test_certificate_days_option(text, expected):
+    assert cli.certificate_days(text) == expected
+
+
+@pytest.mark.parametrize("text", ["soon.contoso.lab", "=10", "soon.contoso.lab=0", "soon.contoso.lab=300",
+                                  "soon.contoso.lab=ten"])
+def test_certificate_days_option_refuses(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        cli.certificate_days(text)
 
 
 # ------------------------------------------------------------------ key material
