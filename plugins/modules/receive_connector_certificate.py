@@ -14,7 +14,7 @@ description:
     C(TlsCertificateName) to the new certificate's C(<I>issuer<S>subject) (C(Set-ReceiveConnector)).
   - A connector names its certificate by issuer and subject only. Without O(old_thumbprint), the connectors moved
     are those whose C(TlsCertificateName) has the new certificate's subject and another issuer (the renewal that
-    breaks mail flow: the CA switched intermediates). Connectors already naming the new certificate's issuer and
+    breaks mail flow, when the CA switched intermediates). Connectors already naming the new certificate's issuer and
     subject are left alone (Exchange uses the valid certificate of that name).
   - With O(old_thumbprint), the connectors naming that certificate's issuer and subject are moved, whatever the
     new certificate's subject.
