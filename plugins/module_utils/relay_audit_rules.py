@@ -99,9 +99,9 @@ def full_range_on_custom_connector(values):
     rest = [r for r in ranges if r not in FULL_RANGES]
     fix = fix_task("receive_connector", name=values["name"], server=values["server"],
                    remote_ip_ranges=rest) if rest else None
+    senders = " and accepts anonymous senders" if anonymous else ""
     evidence = ("custom connector keeps the default remote range %s%s; on its bindings it takes every "
-                "source that has no more specific connector" % (", ".join(full),
-                                                                 " and accepts anonymous senders" if anonymous else ""))
+                "source that has no more specific connector" % (", ".join(full), senders))
     advice = ("remove the full range and list only the sources this connector is for" if rest else
               "list the sources this connector is for in remote_ip_ranges (none is listed besides the full range)")
     return finding("full_range_on_custom_connector", "high" if anonymous else "low", _identity(values),
@@ -170,8 +170,8 @@ def tls_certificate_missing(values, certificates, expiry_days, now=None):
         return None
     fix = _certificate_fix(values, certificates, expiry_days, now)
     return finding("tls_certificate_missing", "high", _identity(values),
-                   "TlsCertificateName %s names no certificate of %s" % (values["tls_certificate_name"],
-                                                                        values["server"]),
+                   "TlsCertificateName %s names no certificate of %s"
+                   % (values["tls_certificate_name"], values["server"]),
                    _certificate_advice(fix, "a certificate for %s" % (values.get("fqdn") or "the connector")), fix)
 
 
