@@ -8,6 +8,8 @@ from __future__ import annotations
 class ModuleDocFragment:
     # Connection options of every Exchange Online module (declared once in module_utils/online.py).
     DOCUMENTATION = r"""
+notes:
+  - An environment variable that is set but empty counts as unset (AWX credential types set every variable they inject).
 options:
   tenant:
     description:
@@ -38,6 +40,7 @@ options:
   pfx:
     description:
       - PKCS#12 (PFX) file with the app's certificate and its private key, as exported from Windows.
+      - The file may also hold the PFX base64-encoded (as the AWX credential type writes it).
       - If not set, the environment variable E(EXO_PFX) is used.
     type: path
   pfx_password:

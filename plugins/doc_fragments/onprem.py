@@ -8,6 +8,8 @@ from __future__ import annotations
 class ModuleDocFragment:
     # Connection options of every on-premises module (declared once in module_utils/onprem.py).
     DOCUMENTATION = r"""
+notes:
+  - An environment variable that is set but empty counts as unset (AWX credential types set every variable they inject).
 options:
   host:
     description:
