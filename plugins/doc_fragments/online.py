@@ -8,8 +8,6 @@ from __future__ import annotations
 class ModuleDocFragment:
     # Connection options of every Exchange Online module (declared once in module_utils/online.py).
     DOCUMENTATION = r"""
-notes:
-  - An environment variable that is set but empty counts as unset (AWX credential types set every variable they inject).
 options:
   tenant:
     description:
@@ -101,6 +99,7 @@ requirements:
   - cryptography on the controller
   - requests on the controller
 notes:
+  - An environment variable that is set but empty counts as unset (AWX credential types set every variable they inject).
   - >-
     The modules run on the controller (C(connection: local) or C(delegate_to: localhost)) and send each
     cmdlet to the REST endpoint C(/adminapi/beta/<tenant>/InvokeCommand) that Microsoft's
