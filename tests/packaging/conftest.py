@@ -11,6 +11,7 @@ arguments as `make lab-start`.
 
 from __future__ import annotations
 
+import collections
 import glob
 import json
 import os
@@ -95,9 +96,9 @@ def lab(tmp_path_factory):
 
 
 def lab_stats(lab):
-    """The lab's cumulative counters (stats.json)."""
+    """The lab's cumulative counters (stats.json); a counter not written yet is 0."""
     with open(lab['stats'], encoding='utf-8') as handle:
-        return json.load(handle)
+        return collections.Counter(json.load(handle))
 
 
 def run_playbook(args, env, cwd, timeout=600):
