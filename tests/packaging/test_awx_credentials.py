@@ -71,7 +71,7 @@ def test_credential_type_is_a_valid_awx_definition(path, known):
 def run_job(tmp_path, playbook, credentials, job_vars):
     """Start ansible-runner like AWX: injected env and files, the job's extra vars, the installed collection.
 
-    Returns (runner, artifact_dir)."""
+    Returns (runner, artifact_dir, injected_env)."""
     private_data_dir = tmp_path / 'job'
     private_data_dir.mkdir()
     env, args = {}, []
@@ -87,7 +87,7 @@ def run_job(tmp_path, playbook, credentials, job_vars):
         quiet=True, timeout=JOB_TIMEOUT,
         # AWX keeps the job's environment out of env/ files (settings AWX_RUNNER_OMIT_ENV_FILES).
         suppress_env_files=True)
-    return runner, private_data_dir / 'artifacts' / runner.config.ident
+    return runner, private_data_dir / 'artifacts' / runner.config.ident, env
 
 
 def assert_no_secret_in_artifacts(artifact_dir, secrets):
@@ -105,8 +105,6 @@ def assert_no_secret_in_artifacts(artifact_dir, secrets):
         text = path.read_text(encoding='utf-8', errors='replace')
         if path.name == 'command' and path.parent == Path(artifact_dir):
             record = json.loads(text)
-            # The secrets reached the job through its environment, as AWX injects them.
-            assert any(secret in json.dumps(record['env']) for secret in secrets)
             text = json.dumps({'command': record['command'], 'cwd': record['cwd']})
         leaked = [secret[:4] + '...' for secret in secrets if secret in text]
         assert not leaked, '%s holds %s' % (path, leaked)
@@ -153,8 +151,9 @@ def test_onprem_relay_job_with_the_onprem_credential(tmp_path, lab, job_environm
         'onprem_relay_verify_sender': 'scanner@solo.com',
     }
     writes_before = lab_stats(lab)['write_calls']
-    runner, artifacts = run_job(tmp_path, job_environment / 'playbooks' / 'onprem_relay.yml',
-                                [(ONPREM_TYPE, inputs)], job_vars)
+    runner, artifacts, env = run_job(tmp_path, job_environment / 'playbooks' / 'onprem_relay.yml',
+                                     [(ONPREM_TYPE, inputs)], job_vars)
+    assert env['EXCHANGE_PASSWORD'] == psrp['password'] and env['EXCHANGE_CA_PATH'] == ''
     assert runner.status == 'successful', runner.stdout.read()[-4000:]
     assert runner.stats['changed'].get('localhost', 0) > 0
     assert lab_stats(lab)['write_calls'] > writes_before
@@ -189,8 +188,12 @@ def test_online_relay_job_with_the_certificate_credential(tmp_path, lab, job_env
     private_key = Path(lab['online']['private_key']).read_text(encoding='utf-8')
     inputs = online_inputs(lab, certificate=Path(lab['online']['certificate']).read_text(encoding='utf-8'),
                            private_key=private_key)
-    runner, artifacts = run_job(tmp_path, job_environment / 'playbooks' / 'online_relay.yml',
-                                [(ONLINE_TYPE, inputs)], online_job_vars(lab))
+    runner, artifacts, env = run_job(tmp_path, job_environment / 'playbooks' / 'online_relay.yml',
+                                     [(ONLINE_TYPE, inputs)], online_job_vars(lab))
+    # The key reached the job as a private file, the way AWX writes `file` injectors.
+    key_file = Path(env['EXO_PRIVATE_KEY'])
+    assert key_file.parent == tmp_path / 'job' / 'env' and oct(key_file.stat().st_mode & 0o777) == '0o600'
+    assert key_file.read_text(encoding='utf-8') == private_key and env['EXO_PFX'] == ''
     assert runner.status == 'successful', runner.stdout.read()[-4000:]
     assert lab_stats(lab)['token_requests'] > 0
     key_lines = [line for line in private_key.splitlines() if line and not line.startswith('-----')]
@@ -208,6 +211,7 @@ def test_online_job_with_a_pfx_credential(tmp_path, lab, job_environment):
                    'register': 'inbound'},
                   {'name': 'They were read', 'ansible.builtin.assert': {'that': ['inbound.connectors is defined']}}],
     }]), encoding='utf-8')
-    runner, artifacts = run_job(tmp_path, playbook, [(ONLINE_TYPE, inputs)], {})
+    runner, artifacts, env = run_job(tmp_path, playbook, [(ONLINE_TYPE, inputs)], {})
+    assert env['EXO_CERTIFICATE'] == '' and Path(env['EXO_PFX']).read_text(encoding='utf-8') == pfx_base64
     assert runner.status == 'successful', runner.stdout.read()[-4000:]
     assert_no_secret_in_artifacts(artifacts, [lab['online']['pfx_password'], pfx_base64[40:120]])
