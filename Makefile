@@ -47,7 +47,7 @@ export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help venv demo test sanity units lab-tests integration lab-start lab-stop lab-env \
-	tree demo-tree ansible-test-pip build-collection clean
+	tree demo-tree ansible-test-pip build-collection clean lint docs galaxy-install-test packaging-tests
 
 help:
 	@echo 'make venv         create $(VENV) from the pinned requirements (idempotent)'
@@ -57,6 +57,10 @@ help:
 	@echo 'make units        ansible-test units --python $(TEST_PYTHON)'
 	@echo 'make lab-tests    pytest tests/lab/tests'
 	@echo 'make integration  ansible-test integration against a local lab'
+	@echo 'make lint         ansible-lint (production profile) on roles/ and playbooks/'
+	@echo 'make docs         antsibull-docs lint and HTML site ($(BUILD_DIR)/docs), ansible-doc of every plugin, changelog lint'
+	@echo 'make galaxy-install-test  build the tarball, install it into an empty directory, run the demo from there'
+	@echo 'make packaging-tests      AWX credential types through ansible-runner, execution environment, module_defaults groups'
 	@echo 'make lab-start    start the lab in the background ($(LAB_STATE)/lab.json)'
 	@echo 'make lab-stop     stop it'
 	@echo 'make lab-env      print export lines for the running lab (eval "$$(make -s lab-env)")'
@@ -97,7 +101,7 @@ ansible-test-pip: venv
 
 # --- tests ------------------------------------------------------------------
 
-test: sanity units lab-tests integration
+test: sanity units lab-tests lint docs galaxy-install-test packaging-tests integration
 	@$(BIN)/python $(CURDIR)/tests/utils/junit_summary.py $(JUNIT_DIR) $(COLLECTION)/tests/output/junit
 
 # Only Python $(TEST_PYTHON) exists in the venv, so version-specific tests
@@ -132,6 +136,41 @@ integration: tree
 	EXCHANGE_LAB_LANGUAGE=$(INTEGRATION_LAB_LANGUAGE) $(SUBMAKE) lab-start; \
 	EXCHANGE_LAB_LANGUAGE=$(INTEGRATION_LAB_LANGUAGE) $(LAB_ENV) integration-config --out $(COLLECTION)/tests/integration/integration_config.yml; \
 	cd $(COLLECTION) && ansible-test integration --local --python $(TEST_PYTHON) $(INTEGRATION_TARGETS)
+
+# --- packaging (issue 6) -------------------------------------------------------
+# tests/packaging runs against the built artifact from outside the checkout; each
+# pytest run builds and installs the tarball once and starts its own lab.
+PACKAGING_PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
+
+# ansible-lint reads .ansible-lint (production profile, offline) and resolves
+# mailflow.exchange from the built tree, never from a Galaxy server.
+lint: tree
+	@echo '==> ansible-lint (production profile)'
+	@ANSIBLE_COLLECTIONS_PATH=$(TEST_TREE) ansible-lint --offline roles playbooks
+
+docs: tree
+	@echo '==> antsibull-docs lint-collection-docs --plugin-docs'
+	@cd $(COLLECTION) && ANSIBLE_COLLECTIONS_PATH=$(TEST_TREE) antsibull-docs lint-collection-docs --plugin-docs .
+	@echo '==> docs site $(BUILD_DIR)/docs'
+	@ANSIBLE_COLLECTIONS_PATH=$(TEST_TREE) $(BIN)/python $(CURDIR)/tests/utils/docs_site.py \
+		--work $(BUILD_DIR)/docs-src --out $(BUILD_DIR)/docs >$(BUILD_DIR)/docs.log 2>&1 \
+		|| { cat $(BUILD_DIR)/docs.log; exit 1; }
+	@echo '==> antsibull-changelog lint'
+	@antsibull-changelog lint
+	@echo '==> ansible-doc of every plugin and role'
+	@mkdir -p $(JUNIT_DIR)
+	@$(PACKAGING_PYTEST) tests/packaging/test_docs.py --junitxml $(JUNIT_DIR)/packaging-docs.xml
+
+galaxy-install-test: venv
+	@echo '==> galaxy tarball: contents, install into an empty directory, demo from the installed copy'
+	@mkdir -p $(JUNIT_DIR)
+	@$(PACKAGING_PYTEST) tests/packaging/test_galaxy_install.py --junitxml $(JUNIT_DIR)/packaging-galaxy.xml
+
+packaging-tests: venv
+	@echo '==> AWX credential types (ansible-runner), execution environment, module_defaults, role argument specs'
+	@mkdir -p $(JUNIT_DIR)
+	@$(PACKAGING_PYTEST) tests/packaging/test_awx_credentials.py tests/packaging/test_execution_environment.py \
+		tests/packaging/test_module_defaults.py --junitxml $(JUNIT_DIR)/packaging.xml
 
 # --- lab and demo -----------------------------------------------------------
 

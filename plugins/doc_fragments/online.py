@@ -38,6 +38,7 @@ options:
   pfx:
     description:
       - PKCS#12 (PFX) file with the app's certificate and its private key, as exported from Windows.
+      - The file may also hold the PFX base64-encoded (as the AWX credential type writes it).
       - If not set, the environment variable E(EXO_PFX) is used.
     type: path
   pfx_password:
@@ -98,6 +99,7 @@ requirements:
   - cryptography on the controller
   - requests on the controller
 notes:
+  - An environment variable that is set but empty counts as unset (AWX credential types set every variable they inject).
   - >-
     The modules run on the controller (C(connection: local) or C(delegate_to: localhost)) and send each
     cmdlet to the REST endpoint C(/adminapi/beta/<tenant>/InvokeCommand) that Microsoft's

@@ -77,6 +77,7 @@ options:
 requirements:
   - pypsrp >= 0.9.1 on the controller
 notes:
+  - An environment variable that is set but empty counts as unset (AWX credential types set every variable they inject).
   - >-
     The modules run on the controller (C(connection: local) or C(delegate_to: localhost)) and talk to
     Exchange remotely; nothing is installed on the Exchange server.

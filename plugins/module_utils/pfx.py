@@ -7,6 +7,9 @@ own option names; nothing here ever shows the password."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 try:
     from cryptography.hazmat.primitives.serialization import pkcs12
 except ImportError:  # the callers report the missing library with their own message
@@ -29,6 +32,7 @@ def open_pfx(path, password):
             data = handle.read()
     except OSError as err:
         raise PfxError("unreadable", err.strerror or str(err)) from None
+    data = _der(data)
     try:
         key, certificate, chain = pkcs12.load_key_and_certificates(
             data, password.encode("utf-8") if password is not None else None)
@@ -38,3 +42,14 @@ def open_pfx(path, password):
     if key is None or certificate is None:
         raise PfxError("incomplete")
     return key, certificate, list(chain or [])
+
+
+def _der(data):
+    """The PFX's DER bytes, also from a base64 text file: AWX credential file injectors write
+    text only, so a PFX reaches a job base64-encoded (extensions/awx/credential_types)."""
+    if data[:1] == b"\x30":  # a DER SEQUENCE: the binary PFX itself
+        return data
+    try:
+        return base64.b64decode(b"".join(data.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return data  # neither: let PKCS#12 parsing report it as undecodable

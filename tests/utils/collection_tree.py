@@ -26,10 +26,11 @@ import sys
 NAMESPACE = 'mailflow'
 NAME = 'exchange'
 
-# The lab is a standalone dev tool with its own pytest suite (make lab-tests);
-# it is not part of the collection (galaxy.yml build_ignore) and ansible-test's
-# collection rules are not meant for it.
-EXCLUDED_PREFIXES = ('tests/lab/',)
+# The lab is a standalone dev tool with its own pytest suite (make lab-tests), and
+# tests/packaging tests the built artifact from outside (make galaxy-install-test,
+# make packaging-tests): neither is part of the collection (galaxy.yml build_ignore)
+# and ansible-test's collection rules are not meant for them.
+EXCLUDED_PREFIXES = ('tests/lab/', 'tests/packaging/')
 
 
 def collection_root(dest):

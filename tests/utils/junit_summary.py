@@ -5,7 +5,8 @@
 
 Reads every ``*.xml`` in the given directories (ansible-test writes one per
 sanity test, one per unit test run and, through its junit callback, one per
-integration target with a case per task; pytest writes ``lab-tests.xml``),
+integration target with a case per task; pytest writes ``lab-tests.xml`` and
+``packaging*.xml``),
 prints a count per kind and then
 ``tests: N passed, N failed, N skipped``. Exits non-zero if anything failed
 or if no test ran at all.
@@ -36,6 +37,8 @@ def report_kind(path):
         return 'ansible-test'
     if name == 'lab-tests.xml':
         return 'lab-tests'
+    if name.startswith('packaging'):
+        return 'packaging'
     # ansible-test's junit callback: one file per integration target run, one case per task.
     return 'integration-tasks'
 

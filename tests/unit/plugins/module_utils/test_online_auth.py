@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import datetime, timedelta, timezone
 
@@ -92,6 +93,22 @@ def test_pfx_with_password(tmp_path, app_key, app_cert):
                                               "pfx_password": PFX_PASSWORD})
     assert credential.thumbprint == _sha1_hex(app_cert)
     assert _loads_key_of(credential, app_key)
+
+
+def test_pfx_may_be_base64_text_as_awx_writes_it(tmp_path, app_key, app_cert):
+    data = pkcs12.serialize_key_and_certificates(
+        b"app", app_key, app_cert, None, serialization.BestAvailableEncryption(PFX_PASSWORD.encode()))
+    text = base64.encodebytes(data)  # wrapped lines, as a pasted base64 blob often is
+    credential = online_auth.load_credential({"pfx": _write(tmp_path, "app.pfx.b64", text),
+                                              "pfx_password": PFX_PASSWORD})
+    assert credential.thumbprint == _sha1_hex(app_cert)
+
+
+def test_text_that_is_not_a_pfx_is_refused(tmp_path):
+    with pytest.raises(online_auth.CredentialError) as caught:
+        online_auth.load_credential({"pfx": _write(tmp_path, "notes.txt", b"not a PFX at all\n"),
+                                     "pfx_password": PFX_PASSWORD})
+    assert caught.value.option == "pfx_password"
 
 
 def test_pfx_wrong_password_names_the_option_not_the_value(tmp_path, app_key, app_cert):

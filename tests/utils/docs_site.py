@@ -1,0 +1,80 @@
+#!/usr/bin/env python
+# Copyright: contributors to mailflow.exchange
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build the collection's HTML documentation site offline (make docs).
+
+``antsibull-docs sphinx-init`` writes a Sphinx project for the collection that Ansible can
+find (ANSIBLE_COLLECTIONS_PATH), its ``build.sh`` renders the plugin pages and runs Sphinx with
+warnings as errors. The generated configuration fetches Ansible's and Python's intersphinx
+inventories from the web, which this build must not need: they are replaced by a small local
+inventory of the few Ansible documentation labels the generated pages link to. A label missing
+from it fails the build, so a new reference is noticed rather than silently left dangling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zlib
+
+ANSIBLE_DOCS = 'https://docs.ansible.com/projects/ansible/devel/'
+# label -> (page#anchor, title) in Ansible's documentation, as antsibull-docs links to them.
+ANSIBLE_LABELS = {
+    'common_return_values': ('reference_appendices/common_return_values.html#common-return-values',
+                             'Return Values'),
+    'ansible_configuration_settings': ('reference_appendices/config.html#ansible-configuration-settings',
+                                       'Ansible Configuration Settings'),
+}
+
+
+def write_inventory(path):
+    """A Sphinx (intersphinx) inventory, version 2, holding ANSIBLE_LABELS."""
+    lines = ''.join('%s std:label -1 %s %s\n' % (label, uri, title)
+                    for label, (uri, title) in sorted(ANSIBLE_LABELS.items()))
+    with open(path, 'wb') as handle:
+        handle.write(b'# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n'
+                     b'# The remainder of this file is compressed using zlib.\n')
+        handle.write(zlib.compress(lines.encode('utf-8')))
+
+
+def use_local_inventory(conf_path, inventory):
+    """Point the generated conf.py's intersphinx_mapping at the local inventory only."""
+    with open(conf_path, encoding='utf-8') as handle:
+        conf = handle.read()
+    mapping = 'intersphinx_mapping = {\n    %r: (%r, %r),\n}' % ('ansible_devel', ANSIBLE_DOCS, inventory)
+    conf, count = re.subn(r'^intersphinx_mapping = \{.*?^\}', lambda match: mapping, conf, flags=re.S | re.M)
+    if count != 1:
+        sys.exit('%s: no intersphinx_mapping to replace (antsibull-docs changed its template?)' % conf_path)
+    with open(conf_path, 'w', encoding='utf-8') as handle:
+        handle.write(conf)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
+    parser.add_argument('--work', required=True, help='directory for the generated Sphinx project')
+    parser.add_argument('--out', required=True, help='where the HTML site goes')
+    parser.add_argument('--collection', default='mailflow.exchange')
+    args = parser.parse_args(argv)
+
+    shutil.rmtree(args.work, ignore_errors=True)
+    os.makedirs(args.work, mode=0o700)  # antsibull-docs wants it private
+    subprocess.run(['antsibull-docs', 'sphinx-init', '--use-current', '--squash-hierarchy', '--fail-on-error',
+                    '--dest-dir', args.work, '--project', args.collection, '--title', args.collection,
+                    args.collection], check=True, stdout=subprocess.DEVNULL)
+    inventory = os.path.join(os.path.abspath(args.work), 'ansible_devel.inv')
+    write_inventory(inventory)
+    use_local_inventory(os.path.join(args.work, 'conf.py'), inventory)
+    subprocess.run(['bash', os.path.join(args.work, 'build.sh')], check=True)
+
+    shutil.rmtree(args.out, ignore_errors=True)
+    shutil.copytree(os.path.join(args.work, 'build', 'html'), args.out)
+    print('docs site: %s' % os.path.join(args.out, 'index.html'))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
