@@ -22,7 +22,9 @@ LAB_TIMEOUT ?= 60
 LAB_COMMAND ?= $(VENV)/bin/exchange-lab
 # Free ports picked by the OS, fresh state on every start.
 # The relay demo and tests need a server certificate for mail.contoso.lab and an expired one.
-LAB_ARGS ?= --port 0 --https-port 0 --reset --certificate mail.contoso.lab --expired-certificate expired.contoso.lab
+# --kerberos: a private MIT KDC (realm LAB.TEST) and the Negotiate/Kerberos listener (needs kerberos-deps).
+LAB_ARGS ?= --port 0 --https-port 0 --reset --certificate mail.contoso.lab --expired-certificate expired.contoso.lab \
+	--kerberos
 # Integration targets to run (default: all); e.g. INTEGRATION_TARGETS=lab_smoke
 INTEGRATION_TARGETS ?=
 
