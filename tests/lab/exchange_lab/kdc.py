@@ -8,11 +8,14 @@ runs ``krb5kdc`` in the foreground on a free 127.0.0.1 port (UDP and TCP).
 ``stop()`` ends it. Every wait is bounded. Nothing outside ``directory`` is
 touched: the tools get KRB5_CONFIG/KRB5_KDC_PROFILE pointing into it.
 """
+import ctypes
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +28,13 @@ USER = "exadmin"
 
 # Debian installs the KDC tools in /usr/sbin, which a non-root PATH may lack.
 _SBIN = ("/usr/sbin", "/sbin", "/usr/local/sbin")
+
+
+def _die_with_parent() -> None:
+    """Linux: the KDC gets SIGTERM when the lab dies, even by SIGKILL (no orphaned krb5kdc)."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class KdcError(Exception):
@@ -156,7 +166,8 @@ class MitKdc:
         try:
             self._process = subprocess.Popen(
                 [find_tool("krb5kdc"), "-n", "-r", self.realm], env=env,
-                stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
+                stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent)
         finally:
             log_file.close()
         self._wait_listening(port, timeout)
