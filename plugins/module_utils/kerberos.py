@@ -31,6 +31,15 @@ try:
 except ImportError:  # reported by onprem.check_connection_options (pypsrp needs pyspnego)
     spnego = None
 
+try:
+    # pyspnego's Kerberos provider needs both; without them auth=kerberos fails obscurely.
+    import gssapi  # noqa: F401 pylint: disable=unused-import
+    import krb5  # noqa: F401 pylint: disable=unused-import
+except ImportError:
+    HAS_KERBEROS_LIBRARIES = False
+else:
+    HAS_KERBEROS_LIBRARIES = True
+
 KERBEROS_SPEC = dict(
     kerberos_keytab=dict(type="path", fallback=(env_fallback, ["EXCHANGE_KERBEROS_KEYTAB"])),
     kerberos_ccache=dict(type="str", fallback=(env_fallback, ["EXCHANGE_KERBEROS_CCACHE"])),
@@ -59,6 +68,10 @@ def kerberos_option_errors(params):
         given.append("kerberos_delegate")
     if given and auth not in KERBEROS_AUTHS:
         return ["%s only apply to auth=kerberos or auth=negotiate (auth is %s)" % (", ".join(given), auth)]
+    if auth == "kerberos" and not HAS_KERBEROS_LIBRARIES:
+        errors.append("auth=kerberos needs the Python packages gssapi and krb5 on the controller "
+                      "(pip install -r requirements.txt; they build against MIT Kerberos: libkrb5-dev "
+                      "or krb5-devel)")
     sources = [name for name in ("password", "kerberos_keytab", "kerberos_ccache") if params.get(name)]
     if len(sources) > 1:
         errors.append("give one source of Kerberos credentials, not %s" % " and ".join(sources))

@@ -154,3 +154,10 @@ def test_hint_from_a_gssapi_minor_code_inside_spnego(minor, expected):
 def test_no_hint_for_other_errors_or_auths():
     assert kerberos.kerberos_error_hint(ValueError("port 1765328347"), params()) is None
     assert kerberos.kerberos_error_hint(_real_krb5_error(), params(auth="ntlm")) is None
+
+
+def test_missing_python_kerberos_packages_are_named(monkeypatch):
+    monkeypatch.setattr(kerberos, "HAS_KERBEROS_LIBRARIES", False)
+    errors = kerberos.kerberos_option_errors(params())
+    assert any("needs the Python packages gssapi and krb5" in error for error in errors)
+    assert kerberos.kerberos_option_errors(params(auth="ntlm")) == []
