@@ -286,7 +286,20 @@ def kerberos_error_hint(exc, params):
     for major in majors:
         if major in _MAJOR_HINTS:
             return _format_hint(_MAJOR_HINTS[major], params)
+    if _from_kerberos_library(exc):
+        return ("check username (user@REALM), the credentials and the realm's settings "
+                "(kerberos_realm and kerberos_kdc, or krb5.conf)")
     return None
+
+
+def _from_kerberos_library(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if type(exc).__module__.split(".")[0] in ("spnego", "gssapi", "krb5"):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _format_hint(hint, params):

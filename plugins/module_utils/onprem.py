@@ -108,7 +108,8 @@ class OnPremClient:
     def _open(self):
         p = self._params
         port = p["port"] or (443 if p["use_ssl"] else 80)
-        self._kerberos = KerberosSetup(p)  # credentials, SPN host, private krb5.conf
+        if self._kerberos is None:
+            self._kerberos = KerberosSetup(p)  # credentials, SPN host, private krb5.conf
         wsman = WSMan(
             p["host"], port=port, path=ENDPOINT_PATH, ssl=p["use_ssl"], auth=p["auth"],
             **self._kerberos.wsman_arguments(),

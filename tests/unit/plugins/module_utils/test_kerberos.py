@@ -151,6 +151,11 @@ def test_hint_from_a_gssapi_minor_code_inside_spnego(minor, expected):
     assert expected in kerberos.kerberos_error_hint(wrapped, params())
 
 
+def test_other_kerberos_errors_get_the_general_hint():
+    error = spnego.exceptions.SpnegoError(base_error=gssapi_raw.GSSError(851968, 12345), context_msg="x")
+    assert "check username (user@REALM)" in kerberos.kerberos_error_hint(error, params())
+
+
 def test_no_hint_for_other_errors_or_auths():
     assert kerberos.kerberos_error_hint(ValueError("port 1765328347"), params()) is None
     assert kerberos.kerberos_error_hint(_real_krb5_error(), params(auth="ntlm")) is None
