@@ -27,6 +27,8 @@ SCHEMES = ("negotiate", "kerberos")
 
 
 class KerberosConnectionAuth:
+    # GUESS: the schemes and their order as IIS offers them on Exchange's /PowerShell (Windows
+    # authentication with the Negotiate and Kerberos providers); no capture shows the headers.
     CHALLENGE = {"WWW-Authenticate": ["Negotiate", "Kerberos"]}
 
     def __init__(self, credentials: LabCredentials, stats: Stats):
@@ -69,6 +71,7 @@ class KerberosConnectionAuth:
         if not self._context.complete:
             challenge = f"{self._scheme} " + base64.b64encode(out_token or b"").decode()
             raise Refused({"WWW-Authenticate": challenge}, "Kerberos continuation")
+        # GUESS: an NTLM exchange inside Negotiate is refused with 401 (EXCHANGE.md: Kerberos only).
         if self._context.negotiated_protocol != "kerberos":
             self._context = None
             self._refuse("only Kerberos is accepted on this listener")
