@@ -113,8 +113,8 @@ def kerberos_option_errors(params):
 def _valid_kdc(kdc):
     host, port = kdc, None
     if kdc.startswith("["):
-        host, _, rest = kdc.partition("]")
-        host += "]"
+        end = kdc.find("]") + 1
+        host, rest = kdc[:end], kdc[end:]
         if rest:
             if not rest.startswith(":"):
                 return False
