@@ -70,7 +70,7 @@ help:
 # python-gssapi (libkrb5-dev), kinit/klist (krb5-user) and, for the lab, a real
 # KDC (krb5-kdc, krb5-admin-server's kadmin.local). Installed with apt-get only
 # when a tool is missing, so a prepared machine needs neither root nor network.
-KERBEROS_TOOLS := krb5-config kinit kdb5_util kadmin.local krb5kdc
+KERBEROS_TOOLS := krb5-config kinit kdb5_util kadmin.local krb5kdc gcc
 KERBEROS_DEBS := krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc
 KERBEROS_PATH := $(PATH):/usr/sbin:/sbin
 
