@@ -23,8 +23,9 @@ LAB_COMMAND ?= $(VENV)/bin/exchange-lab
 # Free ports picked by the OS, fresh state on every start.
 # The relay demo and tests need a server certificate for mail.contoso.lab and an expired one; the
 # audit and renewal tests one for soon.contoso.lab that expires in 10 days and its renewal from another CA.
+# --kerberos: a private MIT KDC (realm LAB.TEST) and the Negotiate/Kerberos listener (needs kerberos-deps).
 LAB_ARGS ?= --port 0 --https-port 0 --reset --certificate mail.contoso.lab --expired-certificate expired.contoso.lab \
-	--certificate-days soon.contoso.lab=10 --reissued-certificate soon.contoso.lab
+	--certificate-days soon.contoso.lab=10 --reissued-certificate soon.contoso.lab --kerberos
 # Integration targets to run (default: all); e.g. INTEGRATION_TARGETS=lab_smoke
 INTEGRATION_TARGETS ?=
 
@@ -46,10 +47,11 @@ export PATH := $(BIN):$(PATH)
 # Keep pip chatter out of the logs; failures still print.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv demo test sanity units lab-tests integration lab-start lab-stop lab-env \
+.PHONY: help kerberos-deps venv demo test sanity units lab-tests integration lab-start lab-stop lab-env \
 	tree demo-tree ansible-test-pip build-collection clean lint docs galaxy-install-test packaging-tests
 
 help:
+	@echo 'make kerberos-deps  install the MIT Kerberos packages (KDC, kinit, headers for python-gssapi) with apt-get'
 	@echo 'make venv         create $(VENV) from the pinned requirements (idempotent)'
 	@echo 'make demo         run playbooks/demo.yml against a local lab'
 	@echo 'make test         sanity, units, lab-tests, integration (what CI runs)'
@@ -67,9 +69,34 @@ help:
 	@echo 'make build-collection  ansible-galaxy collection build into $(BUILD_DIR)'
 	@echo 'make clean        remove .build and .lab (keeps the venv)'
 
+# --- system packages --------------------------------------------------------
+
+# The Kerberos path needs MIT Kerberos: krb5-config and the headers to build
+# python-gssapi (libkrb5-dev), kinit/klist (krb5-user) and, for the lab, a real
+# KDC (krb5-kdc, krb5-admin-server's kadmin.local). Installed with apt-get only
+# when a tool is missing, so a prepared machine needs neither root nor network.
+KERBEROS_TOOLS := krb5-config kinit kdb5_util kadmin.local krb5kdc gcc
+KERBEROS_DEBS := krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc
+KERBEROS_PATH := $(PATH):/usr/sbin:/sbin
+
+kerberos-deps:
+	@missing=$$(for t in $(KERBEROS_TOOLS); do PATH='$(KERBEROS_PATH)' command -v $$t >/dev/null || echo $$t; done); \
+	if test -z "$$missing"; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+		echo "Kerberos tools missing ($$missing) and this is not a Debian/Ubuntu system:" >&2; \
+		echo "install MIT Kerberos (KDC, client tools and development headers), e.g. on Fedora/RHEL:" >&2; \
+		echo "  dnf install krb5-server krb5-workstation krb5-devel gcc python3-devel" >&2; \
+		exit 1; \
+	fi; \
+	sudo=; if test "$$(id -u)" != 0; then sudo=sudo; fi; \
+	echo "==> kerberos-deps: apt-get install $(KERBEROS_DEBS) (missing: $$missing)"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$sudo apt-get update -qq >/dev/null; \
+	$$sudo apt-get install -y -qq --no-install-recommends $(KERBEROS_DEBS) >/dev/null
+
 # --- virtualenv -------------------------------------------------------------
 
-venv: $(VENV_STAMP)
+venv: kerberos-deps $(VENV_STAMP)
 	@:
 
 # Rebuilt only when a requirements file changes. pip's output goes to a log

@@ -47,6 +47,7 @@ options:
   password:
     description:
       - Password of O(username). Never logged.
+      - With Kerberos the tickets it gets are kept in memory only, never in a ticket cache on disk.
       - If not set, the environment variable E(EXCHANGE_PASSWORD) is used.
     type: str
   validate_certs:
@@ -74,8 +75,53 @@ options:
       - If not set, the environment variable E(EXCHANGE_OPERATION_TIMEOUT) is used.
     type: int
     default: 20
+  kerberos_keytab:
+    description:
+      - Client keytab holding the key of O(username) (for example made with C(ktpass) or
+        C(ktutil)); used instead of a password.
+      - Only with O(auth=kerberos) or O(auth=negotiate).
+      - If not set, the environment variable E(EXCHANGE_KERBEROS_KEYTAB) is used.
+    type: path
+  kerberos_ccache:
+    description:
+      - An existing Kerberos ticket cache to take the tickets from, as C(TYPE:NAME), for example
+        C(FILE:/tmp/krb5cc_1000) after C(kinit), C(KEYRING:persistent:1000) or C(KCM:).
+      - Without O(password), O(kerberos_keytab) and this option, the default cache (E(KRB5CCNAME)) is used.
+      - If not set, the environment variable E(EXCHANGE_KERBEROS_CCACHE) is used.
+    type: str
+  kerberos_realm:
+    description:
+      - Kerberos realm of the user, for Active Directory the DNS domain in upper case (C(CONTOSO.COM)).
+      - When set, a private C(krb5.conf) naming this realm (and its O(kerberos_kdc)) is written for the
+        run, put before the system file in E(KRB5_CONFIG), and removed afterwards; host names are used
+        as given (no reverse DNS).
+      - A O(username) without a realm (C(admin) or C(CONTOSO\\admin)) becomes C(admin@<realm>).
+      - Without it the system C(krb5.conf) decides.
+      - If not set, the environment variable E(EXCHANGE_KERBEROS_REALM) is used.
+    type: str
+  kerberos_kdc:
+    description:
+      - KDCs (domain controllers) of O(kerberos_realm), as C(host) or C(host:port).
+      - Needs O(kerberos_realm). Without it the KDCs are looked up in DNS.
+      - If not set, the environment variable E(EXCHANGE_KERBEROS_KDC) is used (comma-separated).
+    type: list
+    elements: str
+  kerberos_hostname:
+    description:
+      - Host name of the server's service principal C(HTTP/<name>), when O(host) is an alias
+        or an IP address the SPN is not registered for.
+      - If not set, the environment variable E(EXCHANGE_KERBEROS_HOSTNAME) is used.
+    type: str
+  kerberos_delegate:
+    description:
+      - Ask for a forwardable ticket and delegate it to the server. Exchange's cmdlets do not need it.
+      - If not set, the environment variable E(EXCHANGE_KERBEROS_DELEGATE) is used.
+    type: bool
+    default: false
 requirements:
   - pypsrp >= 0.9.1 on the controller
+  - For Kerberos, python-gssapi and krb5 (pyspnego's Kerberos provider) and MIT Kerberos libraries
+    on the controller
 notes:
   - An environment variable that is set but empty counts as unset (AWX credential types set every variable they inject).
   - >-

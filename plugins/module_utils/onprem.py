@@ -22,6 +22,12 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeError,
     category_name,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils.kerberos import (
+    KERBEROS_SPEC,
+    KerberosSetup,
+    kerberos_error_hint,
+    kerberos_option_errors,
+)
 
 try:
     import requests
@@ -49,6 +55,7 @@ ONPREM_CONNECTION_SPEC = dict(
     ca_path=dict(type="path", fallback=(env_fallback, ["EXCHANGE_CA_PATH"])),
     connect_timeout=dict(type="int", default=30, fallback=(env_fallback, ["EXCHANGE_CONNECT_TIMEOUT"])),
     operation_timeout=dict(type="int", default=20, fallback=(env_fallback, ["EXCHANGE_OPERATION_TIMEOUT"])),
+    **KERBEROS_SPEC
 )
 
 # The options above, for modules that must not pass them on as Exchange parameters.
@@ -66,6 +73,9 @@ def check_connection_options(module):
     if params["auth"] in ("basic", "credssp", "ntlm") and not (params["username"] and params["password"]):
         module.fail_json(msg="auth=%s needs username and password (or EXCHANGE_USERNAME and "
                              "EXCHANGE_PASSWORD)" % params["auth"])
+    kerberos_errors = kerberos_option_errors(params)
+    if kerberos_errors:
+        module.fail_json(msg="; ".join(kerberos_errors))
     if params["use_ssl"] and not params["validate_certs"]:
         module.warn("validate_certs=false: the Exchange server's TLS certificate is not verified; "
                     "anyone on the network path can read the credentials. Use ca_path instead.")
@@ -87,6 +97,7 @@ class OnPremClient:
     def __init__(self, params):
         self._params = params
         self._pool = None
+        self._kerberos = None
 
     def __enter__(self):
         return self
@@ -97,9 +108,11 @@ class OnPremClient:
     def _open(self):
         p = self._params
         port = p["port"] or (443 if p["use_ssl"] else 80)
+        if self._kerberos is None:
+            self._kerberos = KerberosSetup(p)  # credentials, SPN host, private krb5.conf
         wsman = WSMan(
             p["host"], port=port, path=ENDPOINT_PATH, ssl=p["use_ssl"], auth=p["auth"],
-            username=p["username"], password=p["password"],
+            **self._kerberos.wsman_arguments(),
             cert_validation=_cert_validation(p),
             connection_timeout=p["connect_timeout"], read_timeout=p["connect_timeout"],
             operation_timeout=p["operation_timeout"],
@@ -119,6 +132,9 @@ class OnPremClient:
                 pool.close()
             except Exception:  # pylint: disable=broad-except
                 pass  # closing is best effort: the server drops idle shells itself
+        if self._kerberos is not None:
+            self._kerberos.close()
+            self._kerberos = None
 
     def invoke(self, cmdlet, parameters=None):
         """Run one cmdlet; return its output objects."""
@@ -194,6 +210,9 @@ class _connection_errors:
 def _connection_hint(exc, params):
     port = params["port"] or (443 if params["use_ssl"] else 80)
     where = "%s://%s:%s/%s" % ("https" if params["use_ssl"] else "http", params["host"], port, ENDPOINT_PATH)
+    kerberos_hint = kerberos_error_hint(exc, params)
+    if kerberos_hint:
+        return "Kerberos authentication to %s failed: %s" % (where, kerberos_hint)
     if isinstance(exc, requests.exceptions.SSLError):
         return ("TLS handshake with %s failed; if the certificate is from a private CA give its PEM "
                 "file in ca_path" % where)

@@ -4,7 +4,7 @@
 """Turn a running lab's ``lab.json`` into settings for the collection.
 
 ``exports`` prints ``export EXCHANGE_...=...`` lines (the lab's ``env`` map,
-or ``env_https`` with ``--https``) for a shell to ``eval``; ``make demo`` runs
+``env_https`` with ``--https``, ``env_kerberos`` with ``--kerberos``) for a shell to ``eval``; ``make demo`` runs
 ansible-playbook with them.
 
 ``integration-config`` writes ansible-test's
@@ -69,11 +69,27 @@ def online_vars(online):
     }
 
 
+def kerberos_vars(lab):
+    """The variables of the Kerberos listener and its KDC (the lab runs with --kerberos)."""
+    psrp, kdc = lab['psrp_kerberos'], lab['kerberos']
+    return {
+        'exchange_kerberos_host': psrp['host'],
+        'exchange_kerberos_port': psrp['port'],
+        'exchange_kerberos_username': kdc['user_principal'],
+        'exchange_kerberos_password': kdc['password'],
+        'exchange_kerberos_realm': kdc['realm'],
+        'exchange_kerberos_kdc': kdc['kdc'],
+        'exchange_kerberos_keytab': kdc['user_keytab'],
+        'exchange_kerberos_krb5_conf': kdc['krb5_conf'],
+    }
+
+
 def integration_vars(lab, state_dir):
     """Return the variables the integration targets connect to the lab with."""
     psrp = lab['psrp']
     https = lab['psrp_https']
     online = online_vars(lab['online']) if 'online' in lab else {}
+    online.update(kerberos_vars(lab) if 'kerberos' in lab else {})
     return dict(online, **{
         'exchange_host': psrp['host'],
         'exchange_port': psrp['port'],
@@ -100,12 +116,14 @@ def main(argv=None):
     parser.add_argument('action', choices=('exports', 'integration-config'))
     parser.add_argument('--state', default='.lab/state', help='lab state directory')
     parser.add_argument('--https', action='store_true', help='exports: use the HTTPS/Basic listener')
+    parser.add_argument('--kerberos', action='store_true', help='exports: use the Kerberos listener')
     parser.add_argument('--out', help='integration-config: file to write')
     args = parser.parse_args(argv)
     lab = load_lab(args.state)
 
     if args.action == 'exports':
-        sys.stdout.write(shell_exports(lab['env_https' if args.https else 'env']))
+        env = 'env_https' if args.https else 'env_kerberos' if args.kerberos else 'env'
+        sys.stdout.write(shell_exports(lab[env]))
         return 0
 
     if not args.out:

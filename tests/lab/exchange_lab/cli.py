@@ -2,6 +2,7 @@
 
     exchange-lab serve --state DIR [--seed FILE.xml ...] [--port 0] [--https-port 0] [--reset]
                        [--online-port 0] [--online-restrict-inbound-connectors]
+                       [--kerberos [--kerberos-port 0] [--kerberos-realm LAB.TEST]]
 
 ``serve`` opens the Exchange model in DIR, starts the remote PowerShell, SMTP, Exchange
 Online (token service + REST) and Exchange Online Protection (SMTP) listeners on 127.0.0.1,
@@ -29,7 +30,7 @@ MAILBOXES_DIR = "mailboxes"  # exchange_lab.smtp.mailboxes.MAILBOXES_DIR (not im
 log = logging.getLogger(__name__)
 
 
-def lab_info(state_dir: Path, remote: RemotePowerShell) -> dict:
+def lab_info(state_dir: Path, remote: RemotePowerShell, kdc=None) -> dict:
     """The contents of lab.json: how to reach the lab and where its files are."""
     username, password = remote.credentials.username, remote.credentials.password
     host = "127.0.0.1"
@@ -40,7 +41,9 @@ def lab_info(state_dir: Path, remote: RemotePowerShell) -> dict:
                 "configuration_name": CONFIGURATION_NAME}
 
     ca_path = str(remote.ca_path)
+    kerberos = {} if kdc is None else kerberos_info(remote, kdc)
     return {
+        **kerberos,
         "psrp": psrp(remote.http.port, False, "ntlm", None),
         "psrp_https": psrp(remote.https.port, True, "basic", ca_path),
         "stats": str(state_dir / STATS_JSON),
@@ -91,6 +94,32 @@ class LabJson:
         write_private(self._path, json.dumps(self._info, indent=1))
 
 
+def kerberos_info(remote: RemotePowerShell, kdc) -> dict:
+    """lab.json's Kerberos part: the realm (``kerberos``), the listener and its environment."""
+    port = remote.kerberos.port
+    return {
+        "kerberos": kdc.as_json(),
+        "psrp_kerberos": {"host": kdc.service_host, "port": port, "path": "PowerShell", "ssl": False,
+                          "auth": "kerberos", "username": kdc.user_principal, "password": kdc.password,
+                          "configuration_name": CONFIGURATION_NAME},
+        # The collection writes its own krb5.conf from the realm and the KDC.
+        "env_kerberos": {
+            "EXCHANGE_HOST": kdc.service_host, "EXCHANGE_PORT": str(port), "EXCHANGE_AUTH": "kerberos",
+            "EXCHANGE_USE_SSL": "false", "EXCHANGE_USERNAME": kdc.user_principal,
+            "EXCHANGE_PASSWORD": kdc.password, "EXCHANGE_KERBEROS_REALM": kdc.realm,
+            "EXCHANGE_KERBEROS_KDC": kdc.kdc,
+        },
+    }
+
+
+def start_kdc(state_dir: Path, realm: str):
+    """A private MIT KDC in STATE/kerberos whose user is the lab account (same password)."""
+    from .kdc import MitKdc
+    from .transport import credentials
+
+    return MitKdc(state_dir / "kerberos", credentials.load_or_create(state_dir).password, realm=realm)
+
+
 def start_smtp(state_dir: Path, endpoint, on_change):
     """The SMTP listeners of the model's receive connectors, started."""
     from .exchange import relay_view
@@ -134,8 +163,16 @@ def serve(args: argparse.Namespace) -> int:
     endpoint = open_organization(state_dir, [Path(seed) for seed in args.seed], stats, args.reset)
     register_certificates(endpoint, args.certificate, args.expired_certificate)
     register_special_certificates(endpoint, args.certificate_days, args.reissued_certificate)
-    remote = start_remote_powershell(state_dir, endpoint, stats, args.port, args.https_port)
-    published = LabJson(lab_json, lab_info(state_dir, remote))
+    kdc = start_kdc(state_dir, args.kerberos_realm) if args.kerberos else None
+    kdc_info = kdc.start() if kdc is not None else None
+    try:
+        remote = start_remote_powershell(state_dir, endpoint, stats, args.port, args.https_port,
+                                         kerberos=kdc_info, kerberos_port=args.kerberos_port)
+    except BaseException:
+        if kdc is not None:
+            kdc.stop()
+        raise
+    published = LabJson(lab_json, lab_info(state_dir, remote, kdc_info))
     smtp = online = eop = None
     try:
         online = start_online(state_dir, stats, args.reset, args.online_port, args.online_restrict_inbound_connectors)
@@ -160,6 +197,8 @@ def serve(args: argparse.Namespace) -> int:
         if online is not None:
             online.stop()
         remote.stop()
+        if kdc is not None:
+            kdc.stop()
         close = getattr(endpoint, "close", None)
         if callable(close):
             close()
@@ -220,6 +259,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="HTTPS port of the Exchange Online stand-in (token service + REST), 0 = any free port")
     serve_cmd.add_argument("--online-restrict-inbound-connectors", action="store_true",
                            help="the tenant refuses New-InboundConnector as E5 developer tenants do")
+    serve_cmd.add_argument("--kerberos", action="store_true",
+                           help="start a private MIT KDC (STATE/kerberos) and a Negotiate/Kerberos listener")
+    serve_cmd.add_argument("--kerberos-port", type=int, default=0,
+                           help="HTTP (Kerberos) port, 0 = any free port")
+    serve_cmd.add_argument("--kerberos-realm", default="LAB.TEST", help="realm of the private KDC")
     return parser
 
 

@@ -12,7 +12,7 @@ import base64
 import binascii
 import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NoReturn, Protocol
 
 import spnego
@@ -31,6 +31,8 @@ SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8"
 class Authenticated:
     user: str  # canonical account name, e.g. LAB\exadmin
     soap: bytes  # the plain SOAP request; empty for an authentication-only request
+    # Headers for the reply, e.g. Kerberos' final (mutual authentication) token.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Refused(Exception):

@@ -65,12 +65,12 @@ class WSManRequestHandler(BaseHTTPRequestHandler):
             self._reply(401, refused.headers, b"")
             return
         if not accepted.soap:
-            self._reply(200, {}, b"")  # the client's authentication-only request
+            self._reply(200, accepted.headers, b"")  # the client's authentication-only request
             return
         caller = Caller(accepted.user, self.client_address[0], self.server.url)
         status, response = self.server.service.handle(accepted.soap, caller)
         content_type, payload = self.auth.seal(response)
-        self._reply(status, {"Content-Type": content_type}, payload)
+        self._reply(status, {**accepted.headers, "Content-Type": content_type}, payload)
 
     def _read_body(self) -> bytes | None:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -88,7 +88,9 @@ class WSManRequestHandler(BaseHTTPRequestHandler):
     def _reply(self, status: int, headers: dict[str, str], body: bytes, close: bool = False) -> None:
         self.send_response(status)
         for name, value in headers.items():
-            self.send_header(name, value)
+            # A list sends the header once per value (several WWW-Authenticate schemes).
+            for one in value if isinstance(value, list) else [value]:
+                self.send_header(name, one)
         self.send_header("Content-Length", str(len(body)))
         if close:
             self.send_header("Connection", "close")

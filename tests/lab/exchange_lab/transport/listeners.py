@@ -2,8 +2,10 @@
 
 - HTTP  ``http://127.0.0.1:<port>/PowerShell``  NTLM + message encryption
 - HTTPS ``https://127.0.0.1:<port>/PowerShell`` Basic, server certificate from the lab CA
+- with a KDC (``kerberos``): a third HTTP listener, Negotiate/Kerberos + message encryption
 """
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,7 @@ from . import credentials as lab_credentials
 from .auth import BasicConnectionAuth, NtlmConnectionAuth
 from .credentials import LabCredentials
 from .http import WSManHTTPServer
+from .kerberos_auth import KerberosConnectionAuth
 from .wsman import WSManService
 
 log = logging.getLogger(__name__)
@@ -33,13 +36,18 @@ class RemotePowerShell:
     credentials: LabCredentials
     ca_path: Path
     _threads: list[threading.Thread]
+    kerberos: WSManHTTPServer | None = None
+
+    @property
+    def servers(self) -> list[WSManHTTPServer]:
+        return [server for server in (self.http, self.https, self.kerberos) if server is not None]
 
     def stop(self, timeout: float = 3.0) -> None:
         """Stop accepting, release long-polls, cut connections; bounded by ``timeout``."""
-        for server in (self.http, self.https):
+        for server in self.servers:
             server.shutdown()  # returns once serve_forever has left its loop
         self.service.shutdown()
-        for server in (self.http, self.https):
+        for server in self.servers:
             server.close_connections()
             server.server_close()
         for thread in self._threads:
@@ -47,8 +55,12 @@ class RemotePowerShell:
 
 
 def start_remote_powershell(state_dir: Path, endpoint: Endpoint, stats: Stats,
-                            http_port: int = 0, https_port: int = 0) -> RemotePowerShell:
-    """Bind both listeners on 127.0.0.1 (port 0 = any free port) and serve them on threads."""
+                            http_port: int = 0, https_port: int = 0,
+                            kerberos=None, kerberos_port: int = 0) -> RemotePowerShell:
+    """Bind the listeners on 127.0.0.1 (port 0 = any free port) and serve them on threads.
+
+    ``kerberos`` (an exchange_lab.kdc.KdcInfo) adds the Kerberos listener.
+    """
     state_dir = Path(state_dir)
     credentials = lab_credentials.load_or_create(state_dir)
     lab_credentials.install_ntlm_user_file(state_dir, credentials)
@@ -62,12 +74,20 @@ def start_remote_powershell(state_dir: Path, endpoint: Endpoint, stats: Stats,
         lambda: BasicConnectionAuth(credentials, stats, realm=MACHINE_NAME),
         tls=pki.server_context(server_cert),
     )
+    kerberos_http = None
+    if kerberos is not None:
+        # The acceptor (MIT krb5 via gssapi) reads the service key and the realm's settings
+        # from these when each context is created.
+        os.environ["KRB5_KTNAME"] = f"FILE:{kerberos.service_keytab}"
+        os.environ["KRB5_CONFIG"] = str(kerberos.krb5_conf)
+        kerberos_http = WSManHTTPServer(kerberos_port, service, stats,
+                                        lambda: KerberosConnectionAuth(credentials, stats))
     threads = [
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                          name=f"listener-{server.port}", daemon=True)
-        for server in (http, https)
+        for server in (http, https, kerberos_http) if server is not None
     ]
     for thread in threads:
         thread.start()
     log.info("remote PowerShell on %s and %s", http.url, https.url)
-    return RemotePowerShell(http, https, service, credentials, authority.ca_cert_path, threads)
+    return RemotePowerShell(http, https, service, credentials, authority.ca_cert_path, threads, kerberos_http)

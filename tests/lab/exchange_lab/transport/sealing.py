@@ -11,8 +11,10 @@ import struct
 from typing import Any
 
 PROTOCOL = "application/HTTP-SPNEGO-session-encrypted"
+# [MS-WSMV] 2.2.9.1.1: the protocol a client names after authenticating with the Kerberos scheme.
+KERBEROS_PROTOCOL = "application/HTTP-Kerberos-session-encrypted"
+PROTOCOLS = (PROTOCOL, KERBEROS_PROTOCOL)
 BOUNDARY = "Encrypted Boundary"
-CONTENT_TYPE = f'multipart/encrypted;protocol="{PROTOCOL}";boundary="{BOUNDARY}"'
 
 _MARKER = b"--" + BOUNDARY.encode()
 _OCTET_HEADER = b"\tContent-Type: application/octet-stream\r\n"
@@ -23,9 +25,16 @@ class SealingError(Exception):
     """The body claims to be encrypted but cannot be opened."""
 
 
-def is_sealed(content_type: str) -> bool:
+def protocol_of(content_type: str) -> str | None:
+    """The encryption protocol a sealed body names, or None for a plain body."""
     value = content_type.lower()
-    return value.startswith("multipart/encrypted") and PROTOCOL.lower() in value
+    if not value.startswith("multipart/encrypted"):
+        return None
+    return next((protocol for protocol in PROTOCOLS if protocol.lower() in value), None)
+
+
+def is_sealed(content_type: str) -> bool:
+    return protocol_of(content_type) == PROTOCOL
 
 
 def unseal(context: Any, body: bytes) -> bytes:
@@ -58,15 +67,16 @@ def unseal(context: Any, body: bytes) -> bytes:
     return plain
 
 
-def seal(context: Any, plain: bytes) -> tuple[str, bytes]:
-    """Encrypt ``plain``; return the Content-Type header value and the body."""
+def seal(context: Any, plain: bytes, protocol: str = PROTOCOL) -> tuple[str, bytes]:
+    """Encrypt ``plain``; return the Content-Type header value and the body (named ``protocol``)."""
     wrapped = context.wrap_winrm(plain)
     length = len(plain) + wrapped.padding_length
     head = (
         f"--{BOUNDARY}\r\n"
-        f"\tContent-Type: {PROTOCOL}\r\n"
+        f"\tContent-Type: {protocol}\r\n"
         f"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length={length}\r\n"
         f"--{BOUNDARY}\r\n"
     ).encode() + _OCTET_HEADER
     body = head + struct.pack("<I", len(wrapped.header)) + wrapped.header + wrapped.data
-    return CONTENT_TYPE, body + _MARKER + b"--\r\n"
+    content_type = f'multipart/encrypted;protocol="{protocol}";boundary="{BOUNDARY}"'
+    return content_type, body + _MARKER + b"--\r\n"
