@@ -179,7 +179,7 @@ def _document(module, client, connectors):
         try:
             return role_vars(client, connectors)
         except NotOneRelay as err:
-            module.fail_json(msg="export_format=role_vars: %s" % err, connectors=connectors)
+            module.fail_json(msg="export_format=role_vars: %s" % err)
     return {module.params["export_var"]: [task_arguments(c) for c in connectors]}
 
 
