@@ -117,6 +117,7 @@ def select(connectors, server, source, local, port):
             entry["reason"] = "same remote range size, but bound to all addresses (%s) where %s names %s" % (
                 entry["binding"], winner["name"], winner["binding"])
         else:
+            entry["tie"] = winner["tie"] = True
             entry["reason"] = "tie with %s (the same range size and binding: Exchange refuses such overlaps); " \
                               "lost by name order" % winner["name"]
     return winner, candidates
@@ -137,8 +138,9 @@ def planned_moves(connectors, planned):
 
     ``planned`` holds the connector's values after the change (name, server, bindings,
     remote_ip_ranges, enabled). Each move names the source, the binding, the connector that
-    handles it now (and by which range), and whether that range is one of the all-addresses
-    defaults (0.0.0.0/0, ::/0), which a relay connector is meant to take devices from.
+    handles it now (and by which range), whether that range is one of the all-addresses
+    defaults (0.0.0.0/0, ::/0), which a relay connector is meant to take devices from, and
+    whether the outcome is ambiguous (the planned connector would tie with the current one).
     """
     name = str(planned["name"]).lower()
     others = [c for c in connectors if not (str(c.get("name", "")).lower() == name
@@ -150,12 +152,16 @@ def planned_moves(connectors, planned):
         for source in representative_sources(planned.get("remote_ip_ranges")):
             now, _ = select(connectors, planned["server"], source, local, port)
             after, _ = select(after_connectors, planned["server"], source, local, port)
-            if now is None or after is None or str(now["name"]).lower() == name or \
-                    str(after["name"]).lower() != name:
+            if now is None or after is None or str(now["name"]).lower() == name:
+                continue
+            # A tie means the planned connector and another one match the source equally well: Exchange
+            # wants each (binding, remote range) pair unique per server (EXCHANGE.md section 3).
+            if str(after["name"]).lower() != name and not after.get("tie"):
                 continue
             moves.append(dict(source=str(source), binding=binding, from_connector=now["name"],
                               from_range=now["remote_ip_range"], to_connector=planned["name"],
-                              from_default_range=now["remote_ip_range"] in ALL_ADDRESSES))
+                              from_default_range=now["remote_ip_range"] in ALL_ADDRESSES,
+                              ambiguous=bool(after.get("tie"))))
     return moves
 
 

@@ -142,6 +142,9 @@ candidates:
     reason:
       description: Why it won or lost.
       type: str
+    tie:
+      description: Present (true) when it matches exactly as well as the winner, which Exchange does not allow.
+      type: bool
 moves:
   description: With O(planned), the sources the planned connector would take over from another connector.
   returned: when O(planned) is given
@@ -166,8 +169,14 @@ moves:
     from_default_range:
       description: Whether the source is taken from an all-addresses default range (expected for a relay).
       type: bool
+    ambiguous:
+      description:
+        - Whether the planned connector would match the source exactly as well as the current one (the same range
+          size and binding). Exchange wants each binding and remote range pair unique on a server.
+      type: bool
 steals:
-  description: The moves that take traffic from a connector's own (narrower than all-addresses) range.
+  description:
+    - The moves that take traffic from a connector's own (narrower than all-addresses) range, and the ambiguous ones.
   returned: when O(planned) is given
   type: list
   elements: dict
@@ -225,11 +234,13 @@ def _plan(module, connectors, server):
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     moves = planned_moves(connectors, planned)
-    steals = [move for move in moves if not move["from_default_range"]]
+    steals = [move for move in moves if not move["from_default_range"] or move["ambiguous"]]
     if steals and module.params["warn"]:
         for move in steals:
-            module.warn("%s on %s would move from %s (its range %s) to %s"
-                        % (move["source"], move["binding"], move["from_connector"], move["from_range"],
+            module.warn("%s on %s %s from %s (its range %s) to %s"
+                        % (move["source"], move["binding"],
+                           "would match equally well (Exchange refuses such overlaps), moving it by name order"
+                           if move["ambiguous"] else "would move", move["from_connector"], move["from_range"],
                            move["to_connector"]))
     return dict(moves=moves, steals=steals)
 
