@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: relay_report
 short_description: A one-page HTML report of relay paths, with a picture of each
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Renders relay proofs as one self-contained HTML page (no scripts, no external files): for each path an
     inline SVG picture I(device -> connector -> EOP/Exchange Online -> recipient), the hop table from
@@ -55,7 +55,7 @@ from html import escape
 
 from ansible.errors import AnsibleFilterError
 
-_BOX_WIDTH, _BOX_HEIGHT, _GAP, _MARGIN = 170, 58, 46, 12
+_BOX_WIDTH, _BOX_HEIGHT, _GAP, _MARGIN = 220, 58, 54, 12
 _STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; max-width: 70em; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #ccc; }
@@ -118,10 +118,12 @@ def _svg(path):
         fill = "#e3f2fd" if number in (0, len(nodes) - 1) else "#fff8e1"
         parts.append('<rect x="%d" y="%d" width="%d" height="%d" rx="8" fill="%s" stroke="#555"/>'
                      % (left, top, _BOX_WIDTH, _BOX_HEIGHT, fill))
+        # The full texts stay in <title> (a tooltip) when the box has to shorten them.
+        parts.append('<g><title>%s</title>' % _text("%s %s" % (label, detail)))
         parts.append('<text x="%d" y="%d" font-size="12" text-anchor="middle" font-weight="bold">%s</text>'
-                     % (left + _BOX_WIDTH // 2, top + 23, _text(_shorten(label))))
-        parts.append('<text x="%d" y="%d" font-size="10" text-anchor="middle">%s</text>'
-                     % (left + _BOX_WIDTH // 2, top + 41, _text(_shorten(detail, 30))))
+                     % (left + _BOX_WIDTH // 2, top + 23, _text(_shorten(label, 32))))
+        parts.append('<text x="%d" y="%d" font-size="10" text-anchor="middle">%s</text></g>'
+                     % (left + _BOX_WIDTH // 2, top + 41, _text(_shorten(detail, 42))))
         if number < len(nodes) - 1:
             start = left + _BOX_WIDTH
             parts.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#555" marker-end="url(#arrow)"/>'

@@ -91,8 +91,8 @@ def select(connectors, server, source, local, port):
         if connector.get("enabled") is False:
             entry["reason"] = "disabled"
         elif binding is None:
-            entry["reason"] = "does not listen on %s port %d" % (
-                "all addresses or %s" % local if not local.is_unspecified else "all addresses", port)
+            entry["reason"] = "does not listen on port %d (%s)" % (
+                port, "neither on %s nor on all addresses" % local if not local.is_unspecified else "on all addresses")
         elif found is None:
             entry["reason"] = "%s is not in its remote IP ranges" % source
         else:

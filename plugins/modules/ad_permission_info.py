@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ad_permission_info
 short_description: Read the AD permissions of receive connectors
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns every ACE (C(Get-ADPermission)) of one receive connector, or of all connectors of a server:
     explicit and inherited, allow and deny, each principal by the name the server prints (localised) and

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: inbound_connector_preview
 short_description: Which Exchange Online inbound connector recognises a sending server, and why
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the tenant's inbound connectors (C(Get-InboundConnector)) and tells which one Exchange Online
     Protection attributes a connection to, by the sending server's IP address (C(SenderIPAddresses)) or by the

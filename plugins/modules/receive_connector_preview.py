@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: receive_connector_preview
 short_description: Which receive connector takes a connection, and why
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the receive connectors of a server (C(Get-ReceiveConnector)) and tells which one takes an SMTP
     connection from O(source) to the local O(binding), listing every connector with the reason it won or lost.
