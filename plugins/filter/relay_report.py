@@ -9,7 +9,7 @@ name: relay_report
 short_description: A one-page HTML report of relay paths, with a picture of each
 version_added: 0.1.0
 description:
-  - Renders relay proofs as one self-contained HTML page (no scripts, no external files): for each path an
+  - Renders relay proofs as one self-contained HTML page (no scripts, no external files). For each path it shows an
     inline SVG picture I(device -> connector -> EOP/Exchange Online -> recipient), the hop table from
     the message's C(Received) headers, and the connector-selection preview with the reason each candidate lost.
   - The hops are the output of the P(mailflow.exchange.received_hops#filter) filter; the preview is the result of

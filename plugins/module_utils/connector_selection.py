@@ -150,8 +150,8 @@ def planned_moves(connectors, planned):
     for binding in planned.get("bindings") or ():
         local, port = parse_binding(binding)
         for source in representative_sources(planned.get("remote_ip_ranges")):
-            now, _ = select(connectors, planned["server"], source, local, port)
-            after, _ = select(after_connectors, planned["server"], source, local, port)
+            now = select(connectors, planned["server"], source, local, port)[0]
+            after = select(after_connectors, planned["server"], source, local, port)[0]
             if now is None or after is None or str(now["name"]).lower() == name:
                 continue
             # A tie means the planned connector and another one match the source equally well: Exchange

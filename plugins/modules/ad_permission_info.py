@@ -10,7 +10,7 @@ module: ad_permission_info
 short_description: Read the AD permissions of receive connectors
 version_added: 0.1.0
 description:
-  - Returns every ACE (C(Get-ADPermission)) of one receive connector, or of all connectors of a server:
+  - Returns every ACE (C(Get-ADPermission)) of one receive connector, or of all connectors of a server,
     explicit and inherited, allow and deny, each principal by the name the server prints (localised) and
     by SID where one is known.
   - With O(export_path), writes the explicit grants as task arguments for M(mailflow.exchange.ad_permission),
@@ -42,21 +42,21 @@ options:
     type: str
   export_path:
     description:
-      - Also write the permissions as a YAML vars file: the variable O(export_var) holds one argument dict for
+      - Also write the permissions as a YAML vars file. The variable O(export_var) holds one argument dict for
         M(mailflow.exchange.ad_permission) per connector and principal (C(connector), C(server), C(user),
         C(extended_rights)). Applying them to the same server reports no change.
       - Only explicit allow ACEs of the extended rights M(mailflow.exchange.ad_permission) manages are exported.
-        Not exported, because that module cannot set them: inherited ACEs (they come from the containers above the
+        Not exported, because that module cannot set them, are inherited ACEs (they come from the containers above the
         connector), deny ACEs, ACEs without an extended right (read rights and the like) and Exchange's internal
         rights (for example C(ms-Exch-SMTP-Accept-XProxyFrom)); the task result still lists them all.
       - Where the anonymous relay right already stands on a connector with remote ranges wider than
-        O(relay_max_addresses), the export says C(allow_broad_relay=true): this is what the server holds, and
+        O(relay_max_addresses), the export says C(allow_broad_relay=true), since this is what the server holds and
         the open-relay guard of M(mailflow.exchange.ad_permission) would otherwise refuse it. Review such entries.
       - The task reports C(changed) when the file's content changes; check mode writes nothing.
     type: path
   export_format:
     description:
-      - V(module_args), the only format: task arguments for M(mailflow.exchange.ad_permission).
+      - V(module_args), the only format, writes task arguments for M(mailflow.exchange.ad_permission).
     type: str
     choices: [module_args]
     default: module_args

@@ -31,11 +31,11 @@ options:
     type: str
   export_path:
     description:
-      - Also write the connectors found to this YAML vars file: the variable O(export_var) holds one argument dict
+      - Also write the connectors found to this YAML vars file. The variable O(export_var) holds one argument dict
         for M(mailflow.exchange.inbound_connector) per connector, only options that module sets, in canonical
         form. Applying them to the same tenant reports no change. The task reports C(changed) when the file's
         content changes; check mode writes nothing.
-      - Values unset in the tenant (null, for example no O(ignore:tls_sender_certificate_name)) are left out:
+      - Values unset in the tenant (null, for example no O(ignore:tls_sender_certificate_name)) are left out,
         unset means "leave as is" to M(mailflow.exchange.inbound_connector), so in another tenant such an
         option keeps what is there.
       - An OnPremises connector that already takes mail for any sender domain with neither sender IP addresses
@@ -46,7 +46,7 @@ options:
     type: path
   export_format:
     description:
-      - V(module_args), the only format: task arguments for M(mailflow.exchange.inbound_connector).
+      - V(module_args), the only format, writes task arguments for M(mailflow.exchange.inbound_connector).
     type: str
     choices: [module_args]
     default: module_args

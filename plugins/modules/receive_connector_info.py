@@ -38,15 +38,15 @@ options:
     description:
       - Also write the connectors found to this YAML vars file (configuration as code). The task reports
         C(changed) when the file's content changes; in check mode nothing is written.
-      - With O(export_format=module_args), the file holds the variable O(export_var): a list of argument dicts
+      - With O(export_format=module_args), the file holds the variable O(export_var), a list of argument dicts
         for M(mailflow.exchange.receive_connector), only options that module sets, in canonical form. Applying
         them to the same server reports no change (see the example).
-      - Values that are unset on the server (null, for example an empty O(ignore:comment)) are left out: unset
+      - Values that are unset on the server (null, for example an empty O(ignore:comment)) are left out, since unset
         means "leave as is" to M(mailflow.exchange.receive_connector). Such a value does not round-trip to
         another server, where the option keeps whatever that server has.
       - The certificate of O(ignore:tls_certificate_name) is named by issuer and subject, so the file fits
         another server only if a certificate with the same names exists there.
-      - O(ignore:usage) is not exported: Exchange keeps no usage type (it only picks defaults at creation), and the
+      - O(ignore:usage) is not exported. Exchange keeps no usage type (it only picks defaults at creation), and the
         exported permission groups and authentication mechanisms say it all.
     type: path
   export_format:
@@ -56,7 +56,7 @@ options:
         rebuild the anonymous relay among the connectors found, recognised by its shape
         (C(<prefix> <server>), Front End Transport, permission group C(AnonymousUsers) only, and the relay right
         of C(NT AUTHORITY\\ANONYMOUS LOGON)). Fails when the connectors hold no such relay or several that
-        differ. The proof is switched off (C(onprem_relay_verify=false)): it needs a device address to send from.
+        differ. The proof is switched off (C(onprem_relay_verify=false)) because it needs a device address to send from.
     type: str
     choices: [module_args, role_vars]
     default: module_args

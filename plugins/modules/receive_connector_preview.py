@@ -12,12 +12,12 @@ version_added: 0.1.0
 description:
   - Reads the receive connectors of a server (C(Get-ReceiveConnector)) and tells which one takes an SMTP
     connection from O(source) to the local O(binding), listing every connector with the reason it won or lost.
-  - "The rule: a connector takes the connection only if it is enabled, listens on the port (on the address
+  - "The rule - a connector takes the connection only if it is enabled, listens on the port (on the address
     the client reached, or on all addresses) and has the source in its remote IP ranges. Among those, the most
     specific remote range wins (Set-ReceiveConnector.md, RemoteIPRanges: when ranges overlap, the connector with
     the most specific match is used): a single address beats a smaller range beats a larger one. At equal
     ranges, a connector bound to the specific local address beats one bound to all addresses."
-  - With O(planned), previews a change instead: which sources the planned connector would take over from other
+  - With O(planned), previews a change instead, telling which sources the planned connector would take over from other
     connectors (checked at the first and last address of each of its remote ranges, on each of its bindings).
     A source taken from a connector's all-addresses default range (C(0.0.0.0/0), C(::/0), as on
     C(Default Frontend)) is what a relay connector is for; a source taken from a narrower range of another

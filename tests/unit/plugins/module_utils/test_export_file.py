@@ -41,4 +41,4 @@ def test_written_once_then_unchanged_and_check_mode_writes_nothing(tmp_path):
     assert write_if_changed(FakeModule(), path, "a: 2\n") is True
     with open(path, encoding="utf-8") as handle:
         assert handle.read() == "a: 2\n"
-    assert [name for name in os.listdir(tmp_path)] == ["out.yml"]
+    assert os.listdir(tmp_path) == ["out.yml"]
