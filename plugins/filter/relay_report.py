@@ -55,7 +55,11 @@ from html import escape
 
 from ansible.errors import AnsibleFilterError
 
-_BOX_WIDTH, _BOX_HEIGHT, _GAP, _MARGIN = 220, 58, 54, 12
+# Picture geometry in pixels.
+_BOX_WIDTH = 220
+_BOX_HEIGHT = 58
+_GAP = 54
+_MARGIN = 12
 _STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; max-width: 70em; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #ccc; }
