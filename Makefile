@@ -214,8 +214,10 @@ demo: demo-tree
 	@trap '$(SUBMAKE) -C $(CURDIR) lab-stop' EXIT; \
 	$(SUBMAKE) lab-start; \
 	lab_env=$$($(LAB_ENV) exports); eval "$$lab_env"; \
-	LAB_JSON=$(LAB_STATE)/lab.json ANSIBLE_COLLECTIONS_PATH=$(DEMO_TREE) ANSIBLE_LOCALHOST_WARNING=false \
-		ANSIBLE_INVENTORY_UNPARSED_WARNING=false ansible-playbook playbooks/demo.yml
+	LAB_JSON=$(LAB_STATE)/lab.json RELAY_REPORT=$(BUILD_DIR)/relay-report.html \
+		ANSIBLE_COLLECTIONS_PATH=$(DEMO_TREE) ANSIBLE_LOCALHOST_WARNING=false \
+		ANSIBLE_INVENTORY_UNPARSED_WARNING=false ansible-playbook playbooks/demo.yml; \
+	echo "relay report: $(BUILD_DIR)/relay-report.html"
 
 # --- packaging --------------------------------------------------------------
 

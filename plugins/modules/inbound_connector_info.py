@@ -20,7 +20,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Only reads.
+    description: Only reads; with O(export_path) it reports whether the file would change, and writes nothing.
   diff_mode:
     support: none
     description: Nothing to show.
@@ -29,6 +29,32 @@ options:
     description:
       - Only the connector of this name (case-insensitive). All connectors of the tenant when unset.
     type: str
+  export_path:
+    description:
+      - Also write the connectors found to this YAML vars file. The variable O(export_var) holds one argument dict
+        for M(mailflow.exchange.inbound_connector) per connector, only options that module sets, in canonical
+        form. Applying them to the same tenant reports no change. The task reports C(changed) when the file's
+        content changes; check mode writes nothing.
+      - Values unset in the tenant (null, for example no O(ignore:tls_sender_certificate_name)) are left out,
+        unset means "leave as is" to M(mailflow.exchange.inbound_connector), so in another tenant such an
+        option keeps what is there.
+      - An OnPremises connector that already takes mail for any sender domain with neither sender IP addresses
+        nor a certificate name is exported with C(allow_unrestricted=true), because that is what the tenant
+        holds and the module's open-relay guard would otherwise refuse it. Review such entries.
+      - A connector that breaks the rules between options (for example C(restrict_domains_to_ip_addresses) without
+        addresses) is exported as it is; M(mailflow.exchange.inbound_connector) then refuses it, naming the rule.
+    type: path
+  export_format:
+    description:
+      - V(module_args), the only format, writes task arguments for M(mailflow.exchange.inbound_connector).
+    type: str
+    choices: [module_args]
+    default: module_args
+  export_var:
+    description:
+      - Name of the variable that holds the list.
+    type: str
+    default: inbound_connectors
 """
 
 EXAMPLES = r"""
@@ -45,6 +71,17 @@ EXAMPLES = r"""
     msg: >-
       {{ inbound.connectors | selectattr('connector_type', 'eq', 'OnPremises')
          | selectattr('sender_domains', 'contains', '*') | map(attribute='name') }}
+
+- name: Export the tenant's inbound connectors as code
+  mailflow.exchange.inbound_connector_info:
+    export_path: "{{ playbook_dir }}/vars/inbound_connectors.yml"
+
+- name: Read them back
+  ansible.builtin.include_vars: vars/inbound_connectors.yml
+
+- name: Apply them (in the same tenant this reports no change)
+  mailflow.exchange.inbound_connector: "{{ item }}"
+  loop: "{{ inbound_connectors }}"
 """
 
 RETURN = r"""
@@ -70,15 +107,29 @@ connectors:
       cloud_services_mail_enabled: false
       treat_messages_as_internal: false
       comment: null
+export_path:
+  description: The file written (or that would be written in check mode).
+  returned: when O(export_path) is set
+  type: str
+exported:
+  description: What the file holds, as data.
+  returned: when O(export_path) is set
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.export_file import (
+    export,
+    export_argument_spec,
+    task_arguments,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_api import (
     connector_values,
     list_connectors,
+    open_relay_problem,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.online import (
     check_online_options,
@@ -87,8 +138,21 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.online import (
 from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import OnlineClient
 
 
+_HEADER = ("Inbound connectors exported by mailflow.exchange.inbound_connector_info.\n"
+           "Values unset in the tenant are left out; applying this file to the same tenant changes nothing.")
+
+
+def _task_arguments(connector):
+    arguments = task_arguments(connector)
+    if open_relay_problem(connector):
+        arguments["allow_unrestricted"] = True
+    return arguments
+
+
 def main():
-    module = AnsibleModule(argument_spec=online_argument_spec(dict(name=dict(type="str"))), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=online_argument_spec(dict(name=dict(type="str")),
+                                                              export_argument_spec("inbound_connectors")),
+                           supports_check_mode=True)
     check_online_options(module)
     try:
         with OnlineClient(module.params, warn=module.warn) as client:
@@ -97,7 +161,11 @@ def main():
         module.fail_json(msg="cannot read what Exchange Online returned: %s" % err)
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())
-    module.exit_json(changed=False, connectors=connectors)
+    result = dict(changed=False, connectors=connectors)
+    if module.params["export_path"]:
+        document = {module.params["export_var"]: [_task_arguments(c) for c in connectors]}
+        result.update(export(module, document, _HEADER), exported=document)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

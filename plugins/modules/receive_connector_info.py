@@ -20,7 +20,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Only reads.
+    description: Only reads; with O(export_path) it reports whether the file would change, and writes nothing.
   diff_mode:
     support: none
     description: Nothing to show.
@@ -34,6 +34,37 @@ options:
     description:
       - Only the connector of this name (case-insensitive). With O(server) it is looked up directly.
     type: str
+  export_path:
+    description:
+      - Also write the connectors found to this YAML vars file (configuration as code). The task reports
+        C(changed) when the file's content changes; in check mode nothing is written.
+      - With O(export_format=module_args), the file holds the variable O(export_var), a list of argument dicts
+        for M(mailflow.exchange.receive_connector), only options that module sets, in canonical form. Applying
+        them to the same server reports no change (see the example).
+      - Values that are unset on the server (null, for example an empty O(ignore:comment)) are left out, since unset
+        means "leave as is" to M(mailflow.exchange.receive_connector). Such a value does not round-trip to
+        another server, where the option keeps whatever that server has.
+      - The certificate of O(ignore:tls_certificate_name) is named by issuer and subject, so the file fits
+        another server only if a certificate with the same names exists there.
+      - O(ignore:usage) is not exported. Exchange keeps no usage type (it only picks defaults at creation), and the
+        exported permission groups and authentication mechanisms say it all.
+    type: path
+  export_format:
+    description:
+      - V(module_args) writes task arguments for M(mailflow.exchange.receive_connector).
+      - V(role_vars) writes the variables of the role M(mailflow.exchange.onprem_relay) (anonymous style) that
+        rebuild the anonymous relay among the connectors found, recognised by its shape
+        (C(<prefix> <server>), Front End Transport, permission group C(AnonymousUsers) only, and the relay right
+        of C(NT AUTHORITY\\ANONYMOUS LOGON)). Fails when the connectors hold no such relay or several that
+        differ. The proof is switched off (C(onprem_relay_verify=false)) because it needs a device address to send from.
+    type: str
+    choices: [module_args, role_vars]
+    default: module_args
+  export_var:
+    description:
+      - Name of the variable that holds the list with O(export_format=module_args).
+    type: str
+    default: receive_connectors
 """
 
 EXAMPLES = r"""
@@ -53,6 +84,27 @@ EXAMPLES = r"""
     name: Client Frontend MAIL2
     server: MAIL2
     fqdn: "{{ (mail1.connectors | selectattr('name', 'eq', 'Client Frontend MAIL1') | first).fqdn }}"
+
+- name: Export the connectors of MAIL1 as code
+  mailflow.exchange.receive_connector_info:
+    server: MAIL1
+    export_path: "{{ playbook_dir }}/vars/mail1_connectors.yml"
+
+# Later: apply the file (on MAIL1 itself this reports no change).
+- name: Read the exported connectors
+  ansible.builtin.include_vars: vars/mail1_connectors.yml
+
+- name: Apply them
+  mailflow.exchange.receive_connector: "{{ item }}"
+  loop: "{{ receive_connectors }}"
+  loop_control:
+    label: "{{ item.name }}"
+
+- name: Export the anonymous relay as vars of the onprem_relay role
+  mailflow.exchange.receive_connector_info:
+    server: MAIL1
+    export_path: "{{ playbook_dir }}/vars/relay.yml"
+    export_format: role_vars
 """
 
 RETURN = r"""
@@ -74,6 +126,14 @@ connectors:
       permission_groups: [AnonymousUsers, ExchangeServers, ExchangeLegacyServers]
       auth_mechanism: [Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer]
       max_message_size: 37748736
+export_path:
+  description: The file written (or that would be written in check mode).
+  returned: when O(export_path) is set
+  type: str
+exported:
+  description: What the file holds, as data (the variables of the file).
+  returned: when O(export_path) is set
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -81,6 +141,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import SERVER, InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.export_file import (
+    export,
+    export_argument_spec,
+    task_arguments,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
     OnPremClient,
     check_connection_options,
@@ -92,6 +157,10 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
     identity_of,
     list_connectors,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils.relay_role_vars import NotOneRelay, role_vars
+
+_HEADER = ("Receive connectors exported by mailflow.exchange.receive_connector_info (%s).\n"
+           "Values unset on the server are left out; applying this file to the same server changes nothing.")
 
 
 def _read(client, server, name):
@@ -104,8 +173,19 @@ def _read(client, server, name):
     return connectors
 
 
+def _document(module, client, connectors):
+    """The variables of the export file."""
+    if module.params["export_format"] == "role_vars":
+        try:
+            return role_vars(client, connectors)
+        except NotOneRelay as err:
+            module.fail_json(msg="export_format=role_vars: %s" % err)
+    return {module.params["export_var"]: [task_arguments(c) for c in connectors]}
+
+
 def main():
-    spec = onprem_argument_spec(dict(server=dict(type="str"), name=dict(type="str")))
+    spec = onprem_argument_spec(dict(server=dict(type="str"), name=dict(type="str")),
+                                export_argument_spec("receive_connectors", ("module_args", "role_vars")))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     check_connection_options(module)
     try:
@@ -115,9 +195,13 @@ def main():
     try:
         with OnPremClient(module.params) as client:
             connectors = [connector_values(c) for c in _read(client, server, module.params["name"])]
+            document = _document(module, client, connectors) if module.params["export_path"] else None
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())
-    module.exit_json(changed=False, connectors=connectors)
+    result = dict(changed=False, connectors=connectors)
+    if document is not None:
+        result.update(export(module, document, _HEADER % module.params["export_format"]), exported=document)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":
