@@ -192,6 +192,8 @@ class PermissionTask:
             if kept:
                 self.module.warn("%s is inherited by %s on %s and cannot be removed on the connector"
                                  % (", ".join(kept), self.principal.name, self.identity))
+        if to_add:
+            self._check_principal_exists(aces)
         changed = bool(to_add or to_remove)
         if changed and not self.module.check_mode:
             self._apply(aces, to_add, to_remove)
@@ -208,6 +210,22 @@ class PermissionTask:
         if self.module._diff:
             result["diff"] = dict(before=dict(extended_rights=before), after=dict(extended_rights=after))
         return result
+
+    def _check_principal_exists(self, aces):
+        """Refuse a principal Exchange cannot resolve with a read, before Add-ADPermission
+        (also in check mode). A SID or a principal that already has ACEs needs no lookup."""
+        if self.principal.sid or server_name_of(aces, self.principal):
+            return
+        try:
+            # GUESS: Get-ADPermission resolves -User like Add-ADPermission (SecurityPrincipalIdParameter)
+            # and fails with ManagementObjectNotFoundException for an unknown principal.
+            self.client.invoke("Get-ADPermission", {"Identity": self.identity, "User": self.principal.name})
+        except ExchangeError as err:
+            if not err.not_found:
+                raise
+            self.module.fail_json(msg="user: Exchange finds no user or group %r; use DOMAIN\\name, a "
+                                      "user principal name, a well-known name or a SID, nothing was changed: %s"
+                                      % (self.principal.name, err.message), **err.to_result())
 
     def _guard_relay(self, connector):
         params = self.module.params

@@ -414,6 +414,7 @@ class ReceiveConnectorTask:
             return self._absent(current)
         self._check_combination(engine.merged(current or {}, self.desired))
         if current is None:
+            self._check_server()
             return self._create()
         return self._update(current)
 
@@ -422,6 +423,21 @@ class ReceiveConnectorTask:
         if problems:
             self.module.fail_json(msg="the connector would break Exchange's rules, nothing was changed: %s"
                                       % "; ".join(problems))
+
+    def _check_server(self):
+        """Refuse an unknown server with a read, before New-ReceiveConnector (also in check mode).
+
+        Get-ReceiveConnector -Identity SERVER\\Name says only "not found" for a missing server too.
+        """
+        server = self.desired["server"]
+        try:
+            self.client.invoke("Get-ReceiveConnector", {"Server": server})
+        except ExchangeError as err:
+            if not err.not_found:
+                raise
+            self.module.fail_json(msg="server: Exchange knows no server %r; use the name of a Mailbox or Edge "
+                                      "Transport server of the organisation (Get-ExchangeServer), nothing was "
+                                      "changed" % server, **err.to_result())
 
     def _absent(self, current):
         if current is None:
