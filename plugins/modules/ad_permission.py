@@ -138,6 +138,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
+    ANYONE_SIDS,
     EXTENDED_RIGHTS,
     RELAY_RIGHT,
     canonical_rights,
@@ -160,10 +161,6 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
     identity_of,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import open_relay_problem
-
-# Anonymous relay: the principals that stand for "anyone who connects".
-_ANYONE = ("S-1-5-7", "S-1-1-0")
-
 
 class PermissionTask:
     def __init__(self, module, client, identity, principal, rights):
@@ -229,7 +226,7 @@ class PermissionTask:
 
     def _guard_relay(self, connector):
         params = self.module.params
-        if RELAY_RIGHT not in self.rights or self.principal.sid not in _ANYONE or params["allow_broad_relay"]:
+        if RELAY_RIGHT not in self.rights or self.principal.sid not in ANYONE_SIDS or params["allow_broad_relay"]:
             return
         ranges = clixml.object_to_values(connector, {"ranges": ("RemoteIPRanges", IP_RANGES)})
         problem = open_relay_problem(self.identity, ranges.get("ranges"), params["relay_max_addresses"])
