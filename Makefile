@@ -44,7 +44,7 @@ export PATH := $(BIN):$(PATH)
 # Keep pip chatter out of the logs; failures still print.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv demo test sanity units lab-tests integration lab-start lab-stop lab-env \
+.PHONY: help venv demo test sanity units lab-tests integration secrets-scan lab-start lab-stop lab-env \
 	tree demo-tree ansible-test-pip build-collection clean
 
 help:
@@ -55,6 +55,7 @@ help:
 	@echo 'make units        ansible-test units --python $(TEST_PYTHON)'
 	@echo 'make lab-tests    pytest tests/lab/tests'
 	@echo 'make integration  ansible-test integration against a local lab'
+	@echo 'make secrets-scan run the relay playbooks at -vvvv against a lab and grep for every secret'
 	@echo 'make lab-start    start the lab in the background ($(LAB_STATE)/lab.json)'
 	@echo 'make lab-stop     stop it'
 	@echo 'make lab-env      print export lines for the running lab (eval "$$(make -s lab-env)")'
@@ -95,7 +96,7 @@ ansible-test-pip: venv
 
 # --- tests ------------------------------------------------------------------
 
-test: sanity units lab-tests integration
+test: sanity units lab-tests integration secrets-scan
 	@$(BIN)/python $(CURDIR)/tests/utils/junit_summary.py $(JUNIT_DIR) $(COLLECTION)/tests/output/junit
 
 # Only Python $(TEST_PYTHON) exists in the venv, so version-specific tests
@@ -130,6 +131,18 @@ integration: tree
 	EXCHANGE_LAB_LANGUAGE=$(INTEGRATION_LAB_LANGUAGE) $(SUBMAKE) lab-start; \
 	EXCHANGE_LAB_LANGUAGE=$(INTEGRATION_LAB_LANGUAGE) $(LAB_ENV) integration-config --out $(COLLECTION)/tests/integration/integration_config.yml; \
 	cd $(COLLECTION) && ansible-test integration --local --python $(TEST_PYTHON) $(INTEGRATION_TARGETS)
+
+# The demo and tests/secrets/failing.yml at -vvvv with --diff and ANSIBLE_LOG_PATH, against a lab of
+# its own; fails if a password, PFX password, client secret, private key line or issued token shows up.
+SECRETS_DIR := $(BUILD_DIR)/secrets-scan
+
+secrets-scan: demo-tree
+	@echo '==> secrets scan'
+	@rm -rf $(SECRETS_DIR)/out
+	@trap '$(SUBMAKE) -C $(CURDIR) lab-stop LAB_DIR=$(SECRETS_DIR)/lab' EXIT; \
+	$(SUBMAKE) lab-start LAB_DIR=$(SECRETS_DIR)/lab; \
+	$(BIN)/python $(CURDIR)/tests/utils/secrets_scan.py --lab-json $(SECRETS_DIR)/lab/state/lab.json \
+		--collections $(DEMO_TREE) --out $(SECRETS_DIR)/out --source $(CURDIR)
 
 # --- lab and demo -----------------------------------------------------------
 
