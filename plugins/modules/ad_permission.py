@@ -162,6 +162,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import open_relay_problem
 
+
 class PermissionTask:
     def __init__(self, module, client, identity, principal, rights):
         self.module = module
