@@ -47,7 +47,7 @@ export PATH := $(BIN):$(PATH)
 # Keep pip chatter out of the logs; failures still print.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help kerberos-deps venv demo test sanity units lab-tests integration lab-start lab-stop lab-env \
+.PHONY: help kerberos-deps venv demo test sanity units lab-tests integration secrets-scan lab-start lab-stop lab-env \
 	tree demo-tree ansible-test-pip build-collection clean lint docs galaxy-install-test packaging-tests
 
 help:
@@ -63,6 +63,7 @@ help:
 	@echo 'make docs         antsibull-docs lint and HTML site ($(BUILD_DIR)/docs), ansible-doc of every plugin, changelog lint'
 	@echo 'make galaxy-install-test  build the tarball, install it into an empty directory, run the demo from there'
 	@echo 'make packaging-tests      AWX credential types through ansible-runner, execution environment, module_defaults groups'
+	@echo 'make secrets-scan run the relay playbooks at -vvvv against a lab and grep for every secret'
 	@echo 'make lab-start    start the lab in the background ($(LAB_STATE)/lab.json)'
 	@echo 'make lab-stop     stop it'
 	@echo 'make lab-env      print export lines for the running lab (eval "$$(make -s lab-env)")'
@@ -128,7 +129,7 @@ ansible-test-pip: venv
 
 # --- tests ------------------------------------------------------------------
 
-test: sanity units lab-tests lint docs galaxy-install-test packaging-tests integration
+test: sanity units lab-tests lint docs galaxy-install-test packaging-tests integration secrets-scan
 	@$(BIN)/python $(CURDIR)/tests/utils/junit_summary.py $(JUNIT_DIR) $(COLLECTION)/tests/output/junit
 
 # Only Python $(TEST_PYTHON) exists in the venv, so version-specific tests
@@ -174,7 +175,6 @@ PACKAGING_PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 lint: tree
 	@echo '==> ansible-lint (production profile)'
 	@ANSIBLE_COLLECTIONS_PATH=$(TEST_TREE) ansible-lint --offline roles playbooks
-
 docs: tree
 	@echo '==> antsibull-docs lint-collection-docs --plugin-docs'
 	@cd $(COLLECTION) && ANSIBLE_COLLECTIONS_PATH=$(TEST_TREE) antsibull-docs lint-collection-docs --plugin-docs .
@@ -187,17 +187,23 @@ docs: tree
 	@echo '==> ansible-doc of every plugin and role'
 	@mkdir -p $(JUNIT_DIR)
 	@$(PACKAGING_PYTEST) tests/packaging/test_docs.py --junitxml $(JUNIT_DIR)/packaging-docs.xml
-
 galaxy-install-test: venv
 	@echo '==> galaxy tarball: contents, install into an empty directory, demo from the installed copy'
-	@mkdir -p $(JUNIT_DIR)
 	@$(PACKAGING_PYTEST) tests/packaging/test_galaxy_install.py --junitxml $(JUNIT_DIR)/packaging-galaxy.xml
-
 packaging-tests: venv
 	@echo '==> AWX credential types (ansible-runner), execution environment, module_defaults, role argument specs'
-	@mkdir -p $(JUNIT_DIR)
 	@$(PACKAGING_PYTEST) tests/packaging/test_awx_credentials.py tests/packaging/test_execution_environment.py \
 		tests/packaging/test_module_defaults.py --junitxml $(JUNIT_DIR)/packaging.xml
+# The demo and tests/secrets/failing.yml at -vvvv with --diff and ANSIBLE_LOG_PATH, against a lab of
+# its own; fails if a password, PFX password, client secret, private key line or issued token shows up.
+SECRETS_DIR := $(BUILD_DIR)/secrets-scan
+secrets-scan: demo-tree
+	@echo '==> secrets scan'
+	@rm -rf $(SECRETS_DIR)/out
+	@trap '$(SUBMAKE) -C $(CURDIR) lab-stop LAB_DIR=$(SECRETS_DIR)/lab' EXIT; \
+	$(SUBMAKE) lab-start LAB_DIR=$(SECRETS_DIR)/lab; \
+	$(BIN)/python $(CURDIR)/tests/utils/secrets_scan.py --lab-json $(SECRETS_DIR)/lab/state/lab.json \
+		--collections $(DEMO_TREE) --out $(SECRETS_DIR)/out --source $(CURDIR)
 
 # --- lab and demo -----------------------------------------------------------
 

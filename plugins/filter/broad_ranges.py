@@ -27,6 +27,10 @@ options:
     description: Most addresses a range may hold.
     type: int
     default: 256
+  option:
+    description: The name an invalid range is reported under, for example the role variable that holds the ranges.
+    type: str
+    default: remote IP ranges
 """
 
 EXAMPLES = r"""
@@ -34,6 +38,10 @@ EXAMPLES = r"""
   ansible.builtin.assert:
     that: devices | mailflow.exchange.broad_ranges(256) | length == 0
     fail_msg: "{{ devices | mailflow.exchange.broad_ranges(256) }} would make an open relay"
+
+- name: Name the variable in the message about an invalid range
+  ansible.builtin.debug:
+    msg: "{{ devices | mailflow.exchange.broad_ranges(256, option='devices') }}"
 """
 
 RETURN = r"""
@@ -49,9 +57,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import
 from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import DEFAULT_MAX_ADDRESSES, broad_ranges
 
 
-def broad_ranges_filter(ranges, max_addresses=DEFAULT_MAX_ADDRESSES):
+def broad_ranges_filter(ranges, max_addresses=DEFAULT_MAX_ADDRESSES, option="remote IP ranges"):
     try:
-        canonical = IP_RANGES.from_input(ranges, "remote IP ranges")
+        canonical = IP_RANGES.from_input(ranges, option)
     except InvalidValue as err:
         raise AnsibleFilterError(str(err)) from None
     return broad_ranges(canonical, int(max_addresses))

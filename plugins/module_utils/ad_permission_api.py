@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.principals import sid_in
+from ansible_collections.mailflow.exchange.plugins.module_utils.principals import Principal, sid_in
 
 # Receive connector permissions (Microsoft, "Receive connector permissions").
 EXTENDED_RIGHTS = (
@@ -123,6 +123,19 @@ def inherited_rights(aces, principal, deny=False):
         if ace.inherited and ace.deny == deny and principal.matches(ace.user, ace.sid):
             found.update(ace.extended_rights)
     return [right for right in EXTENDED_RIGHTS if right in found]
+
+
+# Anonymous relay: the principals that stand for "anyone who connects" (Anonymous Logon, Everyone).
+ANYONE_SIDS = ("S-1-5-7", "S-1-1-0")
+
+
+def anyone_may_relay(aces):
+    """Whether an ACE (explicit or inherited) grants anyone who connects the relay right."""
+    for sid in ANYONE_SIDS:
+        principal = Principal.from_input(sid)
+        if RELAY_RIGHT in explicit_rights(aces, principal) + inherited_rights(aces, principal):
+            return True
+    return False
 
 
 def server_name_of(aces, principal):

@@ -138,6 +138,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
+    ANYONE_SIDS,
     EXTENDED_RIGHTS,
     RELAY_RIGHT,
     canonical_rights,
@@ -160,9 +161,6 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
     identity_of,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import open_relay_problem
-
-# Anonymous relay: the principals that stand for "anyone who connects".
-_ANYONE = ("S-1-5-7", "S-1-1-0")
 
 
 class PermissionTask:
@@ -192,6 +190,8 @@ class PermissionTask:
             if kept:
                 self.module.warn("%s is inherited by %s on %s and cannot be removed on the connector"
                                  % (", ".join(kept), self.principal.name, self.identity))
+        if to_add:
+            self._check_principal_exists(aces)
         changed = bool(to_add or to_remove)
         if changed and not self.module.check_mode:
             self._apply(aces, to_add, to_remove)
@@ -209,9 +209,25 @@ class PermissionTask:
             result["diff"] = dict(before=dict(extended_rights=before), after=dict(extended_rights=after))
         return result
 
+    def _check_principal_exists(self, aces):
+        """Refuse a principal Exchange cannot resolve with a read, before Add-ADPermission
+        (also in check mode). A SID or a principal that already has ACEs needs no lookup."""
+        if self.principal.sid or server_name_of(aces, self.principal):
+            return
+        try:
+            # GUESS: Get-ADPermission resolves -User like Add-ADPermission (SecurityPrincipalIdParameter)
+            # and fails with ManagementObjectNotFoundException for an unknown principal.
+            self.client.invoke("Get-ADPermission", {"Identity": self.identity, "User": self.principal.name})
+        except ExchangeError as err:
+            if not err.not_found:
+                raise
+            self.module.fail_json(msg="user: Exchange finds no user or group %r; use DOMAIN\\name, a "
+                                      "user principal name, a well-known name or a SID, nothing was changed: %s"
+                                      % (self.principal.name, err.message), **err.to_result())
+
     def _guard_relay(self, connector):
         params = self.module.params
-        if RELAY_RIGHT not in self.rights or self.principal.sid not in _ANYONE or params["allow_broad_relay"]:
+        if RELAY_RIGHT not in self.rights or self.principal.sid not in ANYONE_SIDS or params["allow_broad_relay"]:
             return
         ranges = clixml.object_to_values(connector, {"ranges": ("RemoteIPRanges", IP_RANGES)})
         problem = open_relay_problem(self.identity, ranges.get("ranges"), params["relay_max_addresses"])

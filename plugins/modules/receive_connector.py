@@ -127,6 +127,22 @@ options:
       - Only used with O(state=present). The returned O(tls_certificate_name) is what Exchange keeps.
       - Mutually exclusive with O(tls_certificate_name).
     type: str
+  relay_max_addresses:
+    description:
+      - The open-relay guard. Widest remote IP range (in addresses) allowed on a connector where anyone may
+        relay to any domain. That is a connector with O(auth_mechanism) C(ExternalAuthoritative), or an
+        existing one with O(permission_groups) C(AnonymousUsers) where C(NT AUTHORITY\ANONYMOUS LOGON) (or
+        C(Everyone)) holds C(ms-Exch-SMTP-Accept-Any-Recipient) (see M(mailflow.exchange.ad_permission)).
+      - Checked only when the task creates the connector or changes O(remote_ip_ranges), O(permission_groups)
+        or O(auth_mechanism), before anything is written. The full default range
+        C(0.0.0.0-255.255.255.255), C(0.0.0.0/0) and C(::/0) are always wider.
+    type: int
+    default: 256
+  allow_broad_relay:
+    description:
+      - Allow such a relay connector on wider ranges anyway. This makes an open relay for everyone in them.
+    type: bool
+    default: false
   enabled:
     description:
       - Whether the connector accepts connections.
@@ -350,6 +366,7 @@ error_id:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import engine
+from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import anyone_may_relay, read_aces
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import (
     normalise_thumbprint,
@@ -369,6 +386,11 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
     get_connector,
     identity_of,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import (
+    DEFAULT_MAX_ADDRESSES,
+    broad_ranges,
+    open_relay_problem,
+)
 
 # Which usage types need which multi-valued parameters at creation (New-ReceiveConnector.md).
 _USAGE_NEEDS = {
@@ -387,6 +409,8 @@ def _argument_spec():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         usage=dict(type="str", default="Custom", choices=["Custom", "Internet", "Internal", "Client", "Partner"]),
         tls_certificate_thumbprint=dict(type="str"),
+        relay_max_addresses=dict(type="int", default=DEFAULT_MAX_ADDRESSES),
+        allow_broad_relay=dict(type="bool", default=False),
     ))
 
 
@@ -413,7 +437,9 @@ class ReceiveConnectorTask:
         if self.module.params["state"] == "absent":
             return self._absent(current)
         self._check_combination(engine.merged(current or {}, self.desired))
+        self._guard_open_relay(current, engine.merged(current or {}, self.desired))
         if current is None:
+            self._check_server()
             return self._create()
         return self._update(current)
 
@@ -422,6 +448,51 @@ class ReceiveConnectorTask:
         if problems:
             self.module.fail_json(msg="the connector would break Exchange's rules, nothing was changed: %s"
                                       % "; ".join(problems))
+
+    def _guard_open_relay(self, current, after):
+        """Refuse to create an anonymous relay on broad ranges, or to widen (or open) an existing one.
+
+        Anyone in the remote ranges may relay to any domain when the connector is Externally Secured
+        (ExternalAuthoritative: every permission, relay included, goes to the sender) or when it lets
+        anonymous users in and Anonymous Logon or Everyone holds ms-Exch-SMTP-Accept-Any-Recipient
+        (Microsoft, "Allow anonymous relay on Exchange servers"; "Receive connector authentication
+        mechanisms"). Only a change of the ranges, the permission groups or the auth mechanisms is checked:
+        an unrelated edit of an existing connector is not blocked.
+        """
+        params = self.module.params
+        watched = ("remote_ip_ranges", "permission_groups", "auth_mechanism")
+        if params["allow_broad_relay"] or not any(
+                option in self.desired and (current is None or after.get(option) != current.get(option))
+                for option in watched):
+            return
+        if not broad_ranges(after.get("remote_ip_ranges"), params["relay_max_addresses"]):
+            return
+        if "ExternalAuthoritative" in (after.get("auth_mechanism") or ()):
+            why = "auth_mechanism ExternalAuthoritative (Externally Secured) lets every sender relay"
+        elif (current is not None and "AnonymousUsers" in (after.get("permission_groups") or ())
+              and anyone_may_relay(read_aces(self.client, self.identity))):
+            why = ("permission_groups AnonymousUsers lets anyone in and Anonymous Logon holds "
+                   "ms-Exch-SMTP-Accept-Any-Recipient on the connector")
+        else:
+            return
+        problem = open_relay_problem(self.identity, after["remote_ip_ranges"], params["relay_max_addresses"])
+        self.module.fail_json(msg="%s; %s. Nothing was changed" % (problem, why),
+                              remote_ip_ranges=after["remote_ip_ranges"])
+
+    def _check_server(self):
+        """Refuse an unknown server with a read, before New-ReceiveConnector (also in check mode).
+
+        Get-ReceiveConnector -Identity SERVER\\Name says only "not found" for a missing server too.
+        """
+        server = self.desired["server"]
+        try:
+            self.client.invoke("Get-ReceiveConnector", {"Server": server})
+        except ExchangeError as err:
+            if not err.not_found:
+                raise
+            self.module.fail_json(msg="server: Exchange knows no server %r; use the name of a Mailbox or Edge "
+                                      "Transport server of the organisation (Get-ExchangeServer), nothing was "
+                                      "changed" % server, **err.to_result())
 
     def _absent(self, current):
         if current is None:

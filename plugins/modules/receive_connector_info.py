@@ -152,6 +152,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
     onprem_argument_spec,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+    check_name,
     connector_values,
     get_connector,
     identity_of,
@@ -190,6 +191,9 @@ def main():
     check_connection_options(module)
     try:
         server = SERVER.from_input(module.params["server"], "server")
+        if module.params["name"] is not None:
+            # The rule receive_connector applies: a name it could never create is a typo, not "none found".
+            check_name(module.params["name"])
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     try:

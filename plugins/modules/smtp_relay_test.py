@@ -365,6 +365,9 @@ would_send:
     message: "Message-ID: <...>\r\nDate: ...\r\n..."
 """
 
+import ipaddress
+import re
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailflow.exchange.plugins.module_utils.smtp_expect import (
@@ -412,11 +415,42 @@ ARGUMENT_SPEC = dict(
 )
 
 
+# RFC 5321 4.1.2: a mailbox is Local-part "@" Domain; CR, LF, angle brackets and spaces would end the
+# command or the header early (command and header injection), so they are refused outright.
+_MAILBOX = re.compile(r"[^\s<>@\x00-\x1f\x7f]+@[^\s<>@\x00-\x1f\x7f]+")
+_HELO = re.compile(r"[^\s\x00-\x1f\x7f]+")
+
+
+def address_problems(params):
+    """Envelope addresses, EHLO name, source address and port that cannot be sent as they are."""
+    problems = []
+    if params["mail_from"] and not _MAILBOX.fullmatch(params["mail_from"]):
+        problems.append("mail_from: %r is not a mailbox; use local@domain without spaces, angle brackets or "
+                        "line breaks (or an empty string for the null sender)" % params["mail_from"])
+    for recipient in params["rcpt_to"] or ():
+        if not _MAILBOX.fullmatch(recipient or ""):
+            problems.append("rcpt_to: %r is not a mailbox; use local@domain without spaces, angle brackets or "
+                            "line breaks" % recipient)
+    if params["helo"] is not None and not _HELO.fullmatch(params["helo"]):
+        problems.append("helo: %r is not an EHLO name; use a host name or an address literal such as "
+                        "[10.1.2.3], without spaces or line breaks" % params["helo"])
+    if params["source_address"] is not None:
+        try:
+            ipaddress.ip_address(params["source_address"])
+        except ValueError:
+            problems.append("source_address: %r is not an IP address; use an IPv4 or IPv6 address of the "
+                            "controller" % params["source_address"])
+    if params["port"] is not None and not 1 <= params["port"] <= 65535:
+        problems.append("port: %d is not a TCP port; use 1 to 65535" % params["port"])
+    return problems
+
+
 def option_problems_of(params):
     """Combinations that are unsafe or cannot work, before anything is sent."""
     problems = option_problems(params["expect"], params["expect_code"], params["expect_enhanced_code"])
     if not params["rcpt_to"]:
         problems.append("rcpt_to needs at least one recipient")
+    problems.extend(address_problems(params))
     if params["username"] and params["tls"] == "none" and not params["allow_auth_without_tls"]:
         problems.append("AUTH with tls=none sends the password in clear text: use tls=starttls (or implicit), "
                         "or allow_auth_without_tls=true in a lab")

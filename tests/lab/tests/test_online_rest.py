@@ -179,3 +179,10 @@ def test_state_persists_and_reset_and_restricted_tenant(lab_process, tmp_path):
     assert invoke(live, live["token"], "Get-InboundConnector").json()["value"] == []
     refused = _new(live, "dev tenant", SenderDomains=["*"])
     assert refused.status_code == 400 and "E5" in error_detail(refused)[1]
+
+
+def test_issued_tokens_are_recorded_for_the_secrets_scan(lab):
+    online = lab["online"]
+    issued = token(online)
+    with open(online["issued_tokens"], encoding="ascii") as record:
+        assert issued in record.read().splitlines()

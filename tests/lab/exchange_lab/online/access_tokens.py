@@ -6,6 +6,7 @@ appidacr (1 = secret, 2 = certificate), oid/sub (the service principal), roles
 [Exchange.ManageAsApp], wids (directory roles), iat/nbf/exp, ver 1.0.
 """
 import hashlib
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -33,8 +34,11 @@ class TokenRejected(Exception):
 
 
 class AccessTokens:
-    def __init__(self, registration: Registration, lifetime: int = TOKEN_LIFETIME):
+    def __init__(self, registration: Registration, lifetime: int = TOKEN_LIFETIME, record_path=None):
         self._registration = registration
+        # Every issued token is appended here (one a line), so a test can prove none leaked into output.
+        self.record_path = record_path
+        self._record_lock = threading.Lock()
         self._key = registration.signing_key
         self._lifetime = lifetime
         der = self._key.public_key().public_bytes(serialization.Encoding.DER,
@@ -59,6 +63,9 @@ class AccessTokens:
             "wids": [EXCHANGE_ADMINISTRATOR_ROLE],
         }
         token = jose.sign_rs256(self._key, {"x5t": self.key_id, "kid": self.key_id}, claims)
+        if self.record_path is not None:
+            with self._record_lock, open(self.record_path, "a", encoding="ascii") as record:
+                record.write(token + "\n")
         return token, lifetime
 
     def check(self, token: str, now: float | None = None) -> dict:

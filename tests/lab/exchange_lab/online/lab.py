@@ -10,6 +10,8 @@ from . import registration as app_registration
 from .access_tokens import EXCHANGE_RESOURCE, AccessTokens
 from .cmdlets import CmdletRunner
 from .faults import FAULTS_FILE, Faults
+
+ISSUED_TOKENS_FILE = "issued-tokens.txt"
 from .registration import Registration
 from .rest import InvokeCommandService
 from .server import OnlineHTTPServer
@@ -26,6 +28,7 @@ class OnlineLab:
     ca_path: Path
     _thread: threading.Thread
     tenant: Tenant  # read by the EOP stand-in (exchange_lab.eop) under tenant.lock
+    issued_tokens: Path | None = None  # every bearer token issued, one a line (the secrets scan reads it)
 
     def info(self) -> dict:
         """The ``online`` entry of lab.json."""
@@ -45,6 +48,7 @@ class OnlineLab:
             "rest_base_url": base,
             "ca_path": str(self.ca_path),
             "faults": str(self.server.faults.path),
+            "issued_tokens": str(self.issued_tokens),
         }
 
     def stop(self, timeout: float = 3.0) -> None:
@@ -60,7 +64,10 @@ def start_online(state_dir: Path, stats: Stats, reset: bool = False, port: int =
     registration = app_registration.load_or_create(state_dir)
     online_dir = state_dir / app_registration.ONLINE_DIR
     authority = pki.LabPKI(state_dir / pki.PKI_DIR)
-    tokens = AccessTokens(registration)
+    issued_tokens = online_dir / ISSUED_TOKENS_FILE
+    if reset:
+        issued_tokens.unlink(missing_ok=True)
+    tokens = AccessTokens(registration, record_path=issued_tokens)
     tenant = Tenant(online_dir / TENANT_FILE, registration, reset=reset,
                     restrict_inbound_connectors=restrict_inbound_connectors)
     faults_path = online_dir / FAULTS_FILE
@@ -74,4 +81,4 @@ def start_online(state_dir: Path, stats: Stats, reset: bool = False, port: int =
                               name=f"online-{server.port}", daemon=True)
     thread.start()
     log.info("Exchange Online stand-in on %s (tenant %s)", server.base_url, registration.tenant_id)
-    return OnlineLab(server, registration, authority.ca_cert_path, thread, tenant)
+    return OnlineLab(server, registration, authority.ca_cert_path, thread, tenant, issued_tokens)

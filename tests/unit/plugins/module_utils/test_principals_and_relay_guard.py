@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import canonical_rights
+from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
+    RELAY_RIGHT,
+    Ace,
+    anyone_may_relay,
+    canonical_rights,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.principals import Principal, sid_in
 from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import (
@@ -86,3 +91,19 @@ class _Switch:
 def test_switch_values_are_read_by_their_meaning(value, expected):
     from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import _switch
     assert _switch(value) is expected
+
+
+def _ace(user, sid, rights, deny=False, inherited=False):
+    return Ace(user, sid, rights, [], deny, inherited)
+
+
+@pytest.mark.parametrize("aces, relays", [
+    ([_ace("NT-AUTORITÄT\\ANONYMOUS-ANMELDUNG", "S-1-5-7", [RELAY_RIGHT])], True),
+    ([_ace("Jeder", None, [RELAY_RIGHT], inherited=True)], True),
+    ([_ace("NT AUTHORITY\\ANONYMOUS LOGON", "S-1-5-7", ["ms-Exch-SMTP-Submit"])], False),
+    ([_ace("NT AUTHORITY\\Authenticated Users", "S-1-5-11", [RELAY_RIGHT])], False),
+    ([_ace("NT AUTHORITY\\ANONYMOUS LOGON", "S-1-5-7", [RELAY_RIGHT], deny=True)], False),
+    ([], False),
+])
+def test_anyone_may_relay_reads_anonymous_and_everyone_by_sid(aces, relays):
+    assert anyone_may_relay(aces) is relays

@@ -520,6 +520,11 @@ def test_connection_refused_names_host_and_port(capsys):
     (dict(expect_enhanced_code="5.7"), "not an RFC 3463 code"),
     (dict(tls="none", client_cert="/nonexistent.pem"), "needs tls=starttls or tls=implicit"),
     (dict(dsn_notify=["NEVER", "FAILURE"]), "NEVER cannot be combined"),
+    # Line breaks and angle brackets would end the SMTP command early: command injection.
+    (dict(mail_from="a@contoso.com>\r\nRCPT TO:<victim@example.com"), "mail_from:"),
+    (dict(rcpt_to=["b@contoso.com", "not-an-address"]), "rcpt_to: 'not-an-address' is not a mailbox"),
+    (dict(helo="printer\r\nQUIT"), "helo:"),
+    (dict(source_address="10.1.2.300"), "source_address: '10.1.2.300' is not an IP address"),
 ])
 def test_impossible_options_fail_before_connecting(serve, capsys, args, fragment):
     server = serve(Relay())
@@ -538,3 +543,9 @@ def test_tls_server_name_is_the_name_checked_in_the_certificate(serve, capsys, p
     if not verified:
         assert result["stage"] == "starttls"
         assert "does not name relay.wrong.example" in result["msg"] and "tls_server_name" in result["msg"]
+
+
+def test_the_null_sender_and_address_literals_stay_allowed(serve, capsys):
+    server = serve(Relay())
+    result = run_module(capsys, **_base(server, mail_from="", helo="[127.0.0.1]"))
+    assert not result.get("failed"), result.get("msg")
