@@ -155,6 +155,11 @@ class OnPremClient:
         """True while the pool is open as far as the client knows (the server may have dropped it)."""
         return self._pool is not None and self._pool.state == RunspacePoolState.OPENED
 
+    @property
+    def shell_id(self):
+        """The WinRM ShellId of the open pool (None before it opens): what the server's logs show."""
+        return self._pool.shell.id if self._pool is not None else None
+
     def close(self):
         if self._pool is not None:
             pool, self._pool = self._pool, None

@@ -87,6 +87,11 @@ class ExchangeSession(NetworkConnectionBase):
         """Which session this is, so a module knows the socket is ours."""
         return self.kind
 
+    def exchange_session_info(self):
+        """JSON text: the kind, whether a client is held and, on premises, its ShellId (for diagnostics)."""
+        return json.dumps({"kind": self.kind, "open": self._client is not None,
+                           "shell_id": getattr(self._client, "shell_id", None)})
+
     def exchange_invoke(self, request):
         """Run ``{"commands": [[cmdlet, {parameter: value}], ...]}`` (JSON text) as one pipeline.
 
