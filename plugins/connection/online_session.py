@@ -18,7 +18,7 @@ description:
     connect directly, one token per task.
 author:
   - mailflow.exchange contributors
-version_added: 0.2.0
+version_added: 0.1.0
 extends_documentation_fragment:
   - mailflow.exchange.session
 options:

@@ -132,7 +132,9 @@ class ExchangeSession(NetworkConnectionBase):
                                           "%s: %s" % (self.kind, commands[-1][0], type(exc).__name__, exc)) from None
         finally:
             # The session lives for the whole play: keep nothing per call.
-            del getattr(client, "warnings", [])[:]
+            kept = getattr(client, "warnings", None)
+            if kept:
+                del kept[:]
 
     @staticmethod
     def _may_repeat(error, commands):
