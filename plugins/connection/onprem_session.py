@@ -17,7 +17,7 @@ description:
   - Modules run on the controller, as with the C(local) connection. Without this connection the modules
     connect directly, one session per task.
 author:
-  - mailflow.exchange contributors
+  - mailflow.exchange contributors (@mailflow)
 version_added: 0.1.0
 extends_documentation_fragment:
   - mailflow.exchange.session

@@ -28,6 +28,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.session import e
 # Cmdlets that change nothing: safe to repeat whatever happened to the first try.
 READ_VERBS = ("Get", "Test")
 
+
 def is_read(cmdlet):
     return cmdlet.split("-", 1)[0] in READ_VERBS
 
@@ -60,6 +61,7 @@ class ExchangeSession(NetworkConnectionBase):
     def __init__(self, play_context, *args, **kwargs):
         super().__init__(play_context, *args, **kwargs)
         self._client = None
+        self._client_settings = None
         self._connection_warnings = []
         self._request_warnings = []
 
@@ -97,7 +99,7 @@ class ExchangeSession(NetworkConnectionBase):
 
         Answers JSON text: ``{"output": [...], "warnings": [...]}`` or ``{"error": {...}, "warnings": [...]}``.
         """
-        commands = [(cmdlet, parameters) for cmdlet, parameters in json.loads(request)["commands"]]
+        commands = [tuple(command) for command in json.loads(request)["commands"]]
         self._request_warnings = []
         try:
             answer = {"output": self._encode(self._invoke(commands))}
@@ -109,8 +111,7 @@ class ExchangeSession(NetworkConnectionBase):
     # --- the session ----------------------------------------------------------------
 
     def _invoke(self, commands):
-        reused = self._client is not None
-        client = self._current_client()
+        client, reused = self._current_client()
         try:
             return self._call(client, commands)
         except ExchangeConnectionError as err:
@@ -119,7 +120,7 @@ class ExchangeSession(NetworkConnectionBase):
             if not (reused and self._may_repeat(err, commands)):
                 raise
             self.queue_message("vvvv", "%s session broken (%s): reopening it once" % (self.kind, err))
-        return self._call(self._current_client(), commands)
+        return self._call(self._current_client()[0], commands)
 
     def _call(self, client, commands):
         try:
@@ -141,15 +142,23 @@ class ExchangeSession(NetworkConnectionBase):
         return error.command_not_run or all(is_read(cmdlet) for cmdlet, dummy in commands)
 
     def _current_client(self):
+        """The client to call and whether it served earlier calls (only then may a failure mean it broke)."""
+        params = self._client_params()
+        if self._client is not None and params != self._client_settings:
+            # Options arrive again with every task (set_options); hosts that share this process
+            # (same address, port and user) may differ in the others: never reuse a session opened
+            # with other settings.
+            self._drop_client()
         if self._client is not None and not getattr(self._client, "is_open", True):
             # The pool is known to be closed or broken: reopening cannot repeat anything.
             self._drop_client()
-        if self._client is None:
-            params = self._client_params()
+        reused = self._client is not None
+        if not reused:
             self._client = self._new_client(params, self._warn)
+            self._client_settings = params
             self._connection_warnings = self._warnings(params)
         self._request_warnings.extend(self._connection_warnings)
-        return self._client
+        return self._client, reused
 
     def _warn(self, text):
         self._request_warnings.append(text)

@@ -193,8 +193,8 @@ def test_reads_are_get_and_test(cmdlet, read):
 def test_params_from_options_renames_and_defaults():
     options = {"remote_addr": "mail1.contoso.com", "remote_user": "CONTOSO\\ex", "port": None,
                "auth": "ntlm", "kerberos_keytab": "/etc/krb5.keytab"}
-    params = params_from_options(ONPREM_CONNECTION_SPEC, options, {"host": "remote_addr",
-                                                                    "username": "remote_user"})
+    renamed = {"host": "remote_addr", "username": "remote_user"}
+    params = params_from_options(ONPREM_CONNECTION_SPEC, options, renamed)
     assert params["host"] == "mail1.contoso.com"
     assert params["username"] == "CONTOSO\\ex"
     assert params["auth"] == "ntlm"
@@ -218,3 +218,12 @@ def test_a_missing_tenant_names_both_ways_to_give_it():
     params = params_from_options(ONLINE_CONNECTION_SPEC, {"client_id": "x"}, {})
     assert online_problem(params).startswith("tenant required: give tenant (or EXO_TENANT), or run the task on "
                                              "the connection mailflow.exchange.online_session")
+
+
+def test_other_settings_get_their_own_session():
+    session = ScriptedSession([[["a"], ["never"]], [["b"]]])
+    invoke(session, GET)
+    session.problem = None
+    session._client_params = lambda: {"auth": "basic"}
+    assert invoke(session, GET)["output"] == ["b"]
+    assert session.clients[0].closed

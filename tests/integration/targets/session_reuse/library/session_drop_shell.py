@@ -25,7 +25,7 @@ options:
   then_invoke:
     type: dict
     description: C(cmdlet) and C(parameters) to run through the session right after.
-author: mailflow.exchange contributors
+author: mailflow.exchange contributors (@mailflow)
 """
 
 EXAMPLES = r"""
