@@ -67,10 +67,11 @@ def check_connection_options(module):
     Over the onprem_session connection the module's connection options are not
     used (the session has its own, checked there), so nothing is checked here.
     """
-    if session_socket(module, ONPREM):
-        return
+    # Over the session too: the module reads the output with pypsrp's Serializer.
     if PYPSRP_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("pypsrp"), exception=PYPSRP_IMPORT_ERROR)
+    if session_socket(module, ONPREM):
+        return
     problem = connection_problem(module.params)
     if problem:
         module.fail_json(msg=problem)
