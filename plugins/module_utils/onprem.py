@@ -29,8 +29,8 @@ try:
     from pypsrp.complex_objects import RunspacePoolState
     from pypsrp.exceptions import AuthenticationError, WinRMError, WinRMTransportError, WSManFaultError
     from pypsrp.powershell import PowerShell, RunspacePool
-    from urllib3.exceptions import NewConnectionError
     from pypsrp.wsman import WSMan
+    from urllib3.exceptions import NewConnectionError
 except ImportError:
     PYPSRP_IMPORT_ERROR = traceback.format_exc()
 else:
@@ -39,7 +39,9 @@ else:
 AUTH_CHOICES = ["kerberos", "negotiate", "ntlm", "basic", "credssp"]
 CONFIGURATION_NAME = "Microsoft.Exchange"
 ENDPOINT_PATH = "PowerShell"
-# WinRM's fault for a ShellId the server no longer has (ERROR_WSMAN_SHELL_NOT_FOUND, 0x8033805B).
+# The WSMan fault code WinRM answers for a ShellId it no longer has ("... failed because the shell was
+# not found on the server"); winerror.h names 0x8033805B ERROR_WSMAN_UNEXPECTED_SELECTORS. WinRM clients
+# (e.g. the WinRM Ruby gem's FAULTS_FOR_RESET) open a new shell on it.
 SHELL_NOT_FOUND = 2150858843
 
 ONPREM_CONNECTION_SPEC = dict(
@@ -65,7 +67,7 @@ def check_connection_options(module):
     """Reject unsafe or impossible connection settings before any traffic.
 
     Over the onprem_session connection the module's connection options are not
-    used (the session has its own, checked there), so nothing is checked here.
+    used (the session checks its own), so only the library is checked here.
     """
     # Over the session too: the module reads the output with pypsrp's Serializer.
     if PYPSRP_IMPORT_ERROR:

@@ -103,9 +103,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import
 from ansible_collections.mailflow.exchange.plugins.module_utils.domains import SMTP_DOMAIN
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    onprem_client,
     check_connection_options,
     onprem_argument_spec,
+    onprem_client,
 )
 
 

@@ -149,9 +149,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_ap
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import IP_RANGES, SERVER, InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    onprem_client,
     check_connection_options,
     onprem_argument_spec,
+    onprem_client,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.principals import Principal
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (

@@ -357,9 +357,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api 
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    onprem_client,
     check_connection_options,
     onprem_argument_spec,
+    onprem_client,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
     ROWS,

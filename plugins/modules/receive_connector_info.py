@@ -82,9 +82,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import SERVER, InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    onprem_client,
     check_connection_options,
     onprem_argument_spec,
+    onprem_client,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
     connector_values,
