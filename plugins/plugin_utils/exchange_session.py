@@ -27,6 +27,8 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.session import e
 
 # Cmdlets that change nothing: safe to repeat whatever happened to the first try.
 READ_VERBS = ("Get", "Test")
+# Settings never to be shown, even inside an error text.
+SECRET_OPTIONS = ("password", "pfx_password", "client_secret")
 
 
 def is_read(cmdlet):
@@ -130,7 +132,8 @@ class ExchangeSession(NetworkConnectionBase):
         except Exception as exc:  # pylint: disable=broad-except
             # A client in a state we do not know (e.g. a pool left half-way by a timeout).
             raise ExchangeConnectionError("the %s session failed while running %s, so its outcome is unknown: "
-                                          "%s: %s" % (self.kind, commands[-1][0], type(exc).__name__, exc)) from None
+                                          "%s: %s" % (self.kind, commands[-1][0], type(exc).__name__,
+                                                      self._masked(str(exc)))) from None
         finally:
             # The session lives for the whole play: keep nothing per call.
             kept = getattr(client, "warnings", None)
@@ -159,6 +162,14 @@ class ExchangeSession(NetworkConnectionBase):
             self._connection_warnings = self._warnings(params)
         self._request_warnings.extend(self._connection_warnings)
         return self._client, reused
+
+    def _masked(self, text):
+        """``text`` with the secrets of the settings replaced, should a library have echoed one."""
+        for option in SECRET_OPTIONS:
+            secret = (self._client_settings or {}).get(option)
+            if secret:
+                text = text.replace(str(secret), "********")
+        return text
 
     def _warn(self, text):
         self._request_warnings.append(text)

@@ -227,3 +227,12 @@ def test_other_settings_get_their_own_session():
     session._client_params = lambda: {"auth": "basic"}
     assert invoke(session, GET)["output"] == ["b"]
     assert session.clients[0].closed
+
+
+def test_a_secret_echoed_by_a_library_is_masked():
+    session = ScriptedSession([[["a"], RuntimeError("login as exadmin:Hunter2-Secret failed")]])
+    session._client_params = lambda: {"password": "Hunter2-Secret"}
+    invoke(session, GET)
+    answer = invoke(session, SET)
+    assert "Hunter2-Secret" not in json.dumps(answer)
+    assert "exadmin:******** failed" in answer["error"]["message"]
