@@ -18,6 +18,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import merged_argument_spec
 from ansible_collections.mailflow.exchange.plugins.module_utils import online_auth
+from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeConnectionError
 from ansible_collections.mailflow.exchange.plugins.module_utils.session import ONLINE, session_socket
 
 Cloud = namedtuple("Cloud", "login_host exchange_host")
@@ -129,8 +130,11 @@ def check_online_options(module):
     Over the online_session connection the module's connection options are not
     used (the session has its own, checked there), so nothing is checked here.
     """
-    if session_socket(module, ONLINE):
-        return
+    try:
+        if session_socket(module, ONLINE):
+            return
+    except ExchangeConnectionError as err:
+        module.fail_json(msg=str(err))
     for import_error, library in ((online_auth.CRYPTOGRAPHY_IMPORT_ERROR, "cryptography"),
                                   (online_auth.MSAL_IMPORT_ERROR, "msal")):
         if import_error:

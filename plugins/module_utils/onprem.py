@@ -72,8 +72,11 @@ def check_connection_options(module):
     # Over the session too: the module reads the output with pypsrp's Serializer.
     if PYPSRP_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("pypsrp"), exception=PYPSRP_IMPORT_ERROR)
-    if session_socket(module, ONPREM):
-        return
+    try:
+        if session_socket(module, ONPREM):
+            return
+    except ExchangeConnectionError as err:
+        module.fail_json(msg=str(err))
     problem = connection_problem(module.params)
     if problem:
         module.fail_json(msg=problem)

@@ -39,11 +39,19 @@ _JSON_SCALARS = (str, int, float, bool, type(None))
 _kind_cache = {}
 
 
+# JSON-RPC's "Method not found": the socket belongs to another kind of persistent connection.
+METHOD_NOT_FOUND = -32601
+
+
 def session_socket(module, kind):
     """The socket of our session connection of ``kind`` when the task runs over it, else None.
 
     A socket of another persistent connection (e.g. network_cli) has no
-    exchange_session_kind method: the module then connects directly.
+    exchange_session_kind method: the module then connects directly. A socket
+    that does not answer at all raises ExchangeConnectionError: the session
+    process is gone (e.g. closed after persistent_connect_timeout while the
+    module started), and connecting directly with the module's options instead
+    would surprise.
     """
     path = getattr(module, "_socket_path", None)
     if not path:
@@ -53,7 +61,11 @@ def session_socket(module, kind):
 
         try:
             _kind_cache[path] = getattr(Connection(path), KIND_METHOD)()
-        except RpcError:
+        except RpcError as err:
+            if getattr(err, "code", None) != METHOD_NOT_FOUND:
+                raise ExchangeConnectionError(
+                    "the task's persistent connection does not answer on %s (did it close when idle? raise "
+                    "persistent_connect_timeout, e.g. with ansible_connect_timeout): %s" % (path, err)) from None
             _kind_cache[path] = None
     return path if _kind_cache[path] == kind else None
 

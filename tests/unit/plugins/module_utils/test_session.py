@@ -221,3 +221,9 @@ def test_another_persistent_connection_is_not_a_session(serve):
 
     path = serve(NetworkCli())
     assert session.session_socket(StandInModule(path), session.ONPREM) is None
+
+
+def test_a_session_socket_that_does_not_answer_fails_clearly(tmp_path):
+    path = str(tmp_path / "closed.sock")
+    with pytest.raises(ExchangeConnectionError, match="does not answer .* raise persistent_connect_timeout"):
+        session.session_socket(StandInModule(path), session.ONPREM)
