@@ -163,7 +163,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.export_file import export, export_argument_spec
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    OnPremClient,
+    onprem_client,
     check_connection_options,
     onprem_argument_spec,
 )
@@ -238,7 +238,7 @@ def main():
     principal = Principal.from_input(params["user"]) if params["user"] else None
     entries = []
     try:
-        with OnPremClient(params) as client:
+        with onprem_client(module) as client:
             connectors = _connectors(module, client, server)
             for name, _ranges in connectors:
                 for ace in read_aces(client, identity_of(server, name)):

@@ -109,7 +109,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.online import (
     check_online_options,
     online_argument_spec,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import OnlineClient
+from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import online_client
 
 
 def main():
@@ -132,7 +132,7 @@ def main():
             module.fail_json(msg="source %r is not an IP address: give the sending server's public IPv4 address "
                                  "(203.0.113.10)" % params["source"])
     try:
-        with OnlineClient(params, warn=module.warn) as client:
+        with online_client(module) as client:
             connectors = [connector_values(c) for c in list_connectors(client)]
     except UnexpectedExchangeValue as err:
         module.fail_json(msg="cannot read what Exchange Online returned: %s" % err)

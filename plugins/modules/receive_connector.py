@@ -374,9 +374,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api 
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    OnPremClient,
     check_connection_options,
     onprem_argument_spec,
+    onprem_client,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
     ROWS,
@@ -558,7 +558,7 @@ def main():
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     try:
-        with OnPremClient(module.params) as client:
+        with onprem_client(module) as client:
             if thumbprint and module.params["state"] == "present":
                 # A read, so also in check mode; refusals come before anything is written.
                 desired["tls_certificate_name"] = resolve_tls_certificate_name(

@@ -142,7 +142,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_rene
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    OnPremClient,
+    onprem_client,
     check_connection_options,
     onprem_argument_spec,
 )
@@ -239,7 +239,7 @@ def main():
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     try:
-        with OnPremClient(module.params) as client:
+        with onprem_client(module) as client:
             result = RenewalTask(module, client, server).run(new, old)
     except InvalidValue as err:
         module.fail_json(msg=str(err))

@@ -147,9 +147,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.export_file impo
     task_arguments,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    OnPremClient,
     check_connection_options,
     onprem_argument_spec,
+    onprem_client,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
     check_name,
@@ -197,7 +197,7 @@ def main():
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     try:
-        with OnPremClient(module.params) as client:
+        with onprem_client(module) as client:
             connectors = [connector_values(c) for c in _read(client, server, module.params["name"])]
             document = _document(module, client, connectors) if module.params["export_path"] else None
     except ExchangeError as err:

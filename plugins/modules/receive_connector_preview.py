@@ -195,7 +195,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.connector_select
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    OnPremClient,
+    onprem_client,
     check_connection_options,
     onprem_argument_spec,
 )
@@ -271,7 +271,7 @@ def main():
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     try:
-        with OnPremClient(params) as client:
+        with onprem_client(module) as client:
             connectors = [connector_values(c) for c in list_connectors(client, server)]
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())

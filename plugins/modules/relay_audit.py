@@ -190,7 +190,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api 
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    OnPremClient,
+    onprem_client,
     check_connection_options,
     onprem_argument_spec,
 )
@@ -263,7 +263,7 @@ def main():
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     try:
-        with OnPremClient(module.params) as client:
+        with onprem_client(module) as client:
             findings, audited = audit(client, module.params)
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())
