@@ -10,12 +10,14 @@ from pathlib import Path
 
 from .. import pki
 from ..exchange.api import Endpoint
+from ..faults import FaultPlan
+from ..tls_faults import TlsFaults
 from ..stats import Stats
 from . import credentials as lab_credentials
 from .auth import BasicConnectionAuth, NtlmConnectionAuth
 from .credentials import LabCredentials
 from .http import WSManHTTPServer
-from .wsman import WSManService
+from .wsman import DEFAULT_MAX_RUNSPACES_PER_USER, WSManService
 
 log = logging.getLogger(__name__)
 
@@ -47,21 +49,27 @@ class RemotePowerShell:
 
 
 def start_remote_powershell(state_dir: Path, endpoint: Endpoint, stats: Stats,
-                            http_port: int = 0, https_port: int = 0) -> RemotePowerShell:
-    """Bind both listeners on 127.0.0.1 (port 0 = any free port) and serve them on threads."""
+                            http_port: int = 0, https_port: int = 0, plan: FaultPlan | None = None,
+                            max_runspaces_per_user: int = DEFAULT_MAX_RUNSPACES_PER_USER) -> RemotePowerShell:
+    """Bind both listeners on 127.0.0.1 (port 0 = any free port) and serve them on threads.
+
+    ``plan``: the lab's fault plan (sections ``wsman`` and ``tls``), None for none.
+    """
     state_dir = Path(state_dir)
     credentials = lab_credentials.load_or_create(state_dir)
     lab_credentials.install_ntlm_user_file(state_dir, credentials)
     authority = pki.LabPKI(state_dir / pki.PKI_DIR)
     server_cert = authority.server_certificate()
 
-    service = WSManService(endpoint, stats, MACHINE_NAME)
+    service = WSManService(endpoint, stats, MACHINE_NAME, plan, max_runspaces_per_user)
     http = WSManHTTPServer(http_port, service, stats, lambda: NtlmConnectionAuth(credentials, stats))
     https = WSManHTTPServer(
         https_port, service, stats,
         lambda: BasicConnectionAuth(credentials, stats, realm=MACHINE_NAME),
         tls=pki.server_context(server_cert),
     )
+    if plan is not None:
+        https.tls_override = TlsFaults(plan, state_dir / pki.PKI_DIR, "wsman")
     threads = [
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                          name=f"listener-{server.port}", daemon=True)
