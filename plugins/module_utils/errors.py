@@ -68,3 +68,11 @@ class ExchangeError(Exception):
 
 class ExchangeConnectionError(ExchangeError):
     """Exchange could not be reached, or refused the credentials or the TLS handshake."""
+
+
+class ExchangeOutcomeUnknown(ExchangeConnectionError):
+    """The connection failed while a write was under way: it may or may not have been applied.
+
+    Never answered by repeating the write; the caller reads the object again and decides
+    (module_utils/outcome.py).
+    """

@@ -206,6 +206,10 @@ class TokenProvider:
         self._custom_authority = custom_authority
         self._app = None
 
+    def invalidate(self):
+        """Forget the cached token (Exchange Online refused it): the next token() asks Entra ID anew."""
+        self._app = None
+
     def token(self):
         """An access token, or ExchangeConnectionError with a hint on what to fix."""
         try:

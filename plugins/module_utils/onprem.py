@@ -12,6 +12,7 @@ never parsed as PowerShell.
 
 from __future__ import annotations
 
+import time
 import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
@@ -20,12 +21,14 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import m
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeConnectionError,
     ExchangeError,
+    ExchangeOutcomeUnknown,
     category_name,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils.retry import Backoff, all_reads, is_read
 
 try:
     import requests
-    from pypsrp.exceptions import AuthenticationError, WinRMError, WinRMTransportError
+    from pypsrp.exceptions import AuthenticationError, WinRMError, WinRMTransportError, WSManFaultError
     from pypsrp.powershell import PowerShell, RunspacePool
     from pypsrp.wsman import WSMan
 except ImportError:
@@ -36,6 +39,19 @@ else:
 AUTH_CHOICES = ["kerberos", "negotiate", "ntlm", "basic", "credssp"]
 CONFIGURATION_NAME = "Microsoft.Exchange"
 ENDPOINT_PATH = "PowerShell"
+
+# Opening a pool refused by Exchange's per-user throttling (PowerShellMaxConcurrency, see
+# Set-ThrottlingPolicy.md) is retried: nothing was opened, so a new try is always safe.
+POOL_OPEN_ATTEMPTS = 8
+POOL_OPEN_MAX_WAIT = 45.0
+# Reads that failed on the way (reset, timeout, WSMan fault) are tried again this often.
+READ_ATTEMPTS = 3
+# How Exchange words its runspace throttling: ErrorMaxRunspacesLimit ("...exceeded the maximum
+# number of connections allowed : 18 for the policy party : MaxConcurrency...") and the
+# tarpitting variant ("...exceeded your budget to create runspace...").
+# GUESS: the exact wording, taken from what administrators report.
+THROTTLING_MARKERS = ("maximum number of connections allowed", "policy party", "budget to create runspace",
+                      "maxconcurrency")
 
 ONPREM_CONNECTION_SPEC = dict(
     host=dict(type="str", required=True, fallback=(env_fallback, ["EXCHANGE_HOST"])),
@@ -81,12 +97,35 @@ def _cert_validation(params):
     return params["ca_path"] or True
 
 
+def is_throttling(exc):
+    """Exchange refused a runspace because the user holds too many (or opens them too fast)."""
+    text = str(exc).lower()
+    return isinstance(exc, WinRMError) and any(marker in text for marker in THROTTLING_MARKERS)
+
+
+def is_transient(exc):
+    """A failure on the way (connection cut, timeout, WSMan fault) rather than an answer from Exchange."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return False  # a certificate does not fix itself
+    if isinstance(exc, requests.exceptions.ConnectionError) and "NewConnectionError" in str(exc):
+        return False  # refused or unresolvable: a wrong host or port (urllib3 already retried the connect)
+    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout, WSManFaultError)):
+        return True
+    return isinstance(exc, WinRMTransportError) and exc.code >= 500
+
+
 class OnPremClient:
-    """One runspace pool on one Exchange server, opened on first use."""
+    """One runspace pool on one Exchange server, opened on first use.
+
+    Reads are retried (bounded) when the connection fails on the way; a write whose answer
+    is lost raises ExchangeOutcomeUnknown and is never sent again. ``applied`` lists the
+    writes Exchange confirmed, for failure results ("what was applied before the failure").
+    """
 
     def __init__(self, params):
         self._params = params
         self._pool = None
+        self.applied = []
 
     def __enter__(self):
         return self
@@ -108,9 +147,26 @@ class OnPremClient:
             reconnection_retries=2,
         )
         pool = RunspacePool(wsman, configuration_name=CONFIGURATION_NAME)
-        with _connection_errors(p):
-            pool.open()
+        pool.open()
         self._pool = pool
+
+    def _open_with_retries(self):
+        """Open the pool; throttling and failures on the way are retried within bounds (opening writes nothing)."""
+        throttled = Backoff(POOL_OPEN_ATTEMPTS, total=POOL_OPEN_MAX_WAIT)
+        failed = Backoff(READ_ATTEMPTS, total=POOL_OPEN_MAX_WAIT)
+        while True:
+            try:
+                with _connection_errors(self._params, keep=_retryable_open):
+                    self._open()
+                return
+            except Exception as exc:  # pylint: disable=broad-except
+                if not _retryable_open(exc):
+                    raise
+                backoff = throttled if is_throttling(exc) else failed
+                delay = backoff.next_delay()
+                if delay is None:
+                    raise _give_up(exc, self._params, "opening a runspace", backoff) from None
+                time.sleep(delay)
 
     def close(self):
         if self._pool is not None:
@@ -128,21 +184,64 @@ class OnPremClient:
         """Run ``[(cmdlet, {parameter: value}), ...]`` as one pipeline.
 
         A value of True for a switch parameter sends ``-Switch:$true``. Raises
-        ExchangeError with the first error record when the pipeline reports any.
+        ExchangeError with the first error record when the pipeline reports any, and
+        ExchangeOutcomeUnknown when the connection failed while a write was under way.
         """
-        if self._pool is None:
-            self._open()
+        backoff = Backoff(READ_ATTEMPTS, total=POOL_OPEN_MAX_WAIT)
+        while True:
+            if self._pool is None:
+                self._open_with_retries()
+            try:
+                with _connection_errors(self._params, keep=is_transient):
+                    output, ps = self._run(commands)
+                break
+            except Exception as exc:  # pylint: disable=broad-except
+                if not is_transient(exc):
+                    raise
+                self.close()  # the pool's state is unknown after a failure on the way: start afresh
+                if not all_reads(commands):
+                    raise ExchangeOutcomeUnknown(
+                        "the connection failed while %s was under way, so whether Exchange applied it is "
+                        "unknown (it is not sent again): %s" % (commands[-1][0], _safe_text(exc, self._params)),
+                        cmdlet=commands[-1][0]) from None
+                delay = backoff.next_delay()
+                if delay is None:
+                    raise _give_up(exc, self._params, commands[-1][0], backoff) from None
+                time.sleep(delay)
+        if ps.had_errors or ps.streams.error:
+            raise error_from_record(ps.streams.error[0] if ps.streams.error else None,
+                                    commands[-1][0])
+        self.applied.extend(_write_summary(cmdlet, parameters) for cmdlet, parameters in commands
+                            if not is_read(cmdlet))
+        return output
+
+    def _run(self, commands):
         ps = PowerShell(self._pool)
         for cmdlet, parameters in commands:
             ps.add_cmdlet(cmdlet)
             for name, value in parameters.items():
                 ps.add_parameter(name, value)
-        with _connection_errors(self._params):
-            output = ps.invoke()
-        if ps.had_errors or ps.streams.error:
-            raise error_from_record(ps.streams.error[0] if ps.streams.error else None,
-                                    commands[-1][0])
-        return output
+        return ps.invoke(), ps
+
+
+def _write_summary(cmdlet, parameters):
+    """What a failure result lists of an applied write: the cmdlet, its object and which parameters."""
+    identity = parameters.get("Identity") or parameters.get("Name")
+    return {"cmdlet": cmdlet, "identity": None if identity is None else str(identity),
+            "parameters": sorted(parameters)}
+
+
+def _retryable_open(exc):
+    return is_throttling(exc) or is_transient(exc)
+
+
+def _give_up(exc, params, doing, backoff):
+    if is_throttling(exc):
+        what = "Exchange kept refusing a new runspace (per-user throttling: close other sessions or lower forks)"
+    else:
+        what = _connection_hint(exc, params) or "the connection kept failing"
+    return ExchangeConnectionError("%s, during %s: %d tries over %.0f s; last error: %s"
+                                   % (what, doing, backoff.tries, backoff.waited, _safe_text(exc, params)))
 
 
 def error_from_record(record, fallback_cmdlet):
@@ -174,16 +273,22 @@ def _exception_type(exception):
 
 
 class _connection_errors:
-    """Turn transport failures into ExchangeConnectionError with a hint on what to fix."""
+    """Turn transport failures into ExchangeConnectionError with a hint on what to fix.
 
-    def __init__(self, params):
+    Failures for which ``keep(exc)`` is true pass unchanged: the caller retries them.
+    """
+
+    def __init__(self, params, keep=None):
         self._params = params
+        self._keep = keep
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if exc is None or isinstance(exc, ExchangeError):
+            return False
+        if self._keep is not None and self._keep(exc):
             return False
         hint = _connection_hint(exc, self._params)
         if hint is None:
@@ -195,8 +300,9 @@ def _connection_hint(exc, params):
     port = params["port"] or (443 if params["use_ssl"] else 80)
     where = "%s://%s:%s/%s" % ("https" if params["use_ssl"] else "http", params["host"], port, ENDPOINT_PATH)
     if isinstance(exc, requests.exceptions.SSLError):
-        return ("TLS handshake with %s failed; if the certificate is from a private CA give its PEM "
-                "file in ca_path" % where)
+        return ("TLS handshake with %s failed: its certificate is not trusted (expired, wrong name, or "
+                "from a CA this host does not know); give the issuing CA's PEM file in ca_path, or "
+                "(unsafe) validate_certs=false" % where)
     if isinstance(exc, AuthenticationError) or (
             isinstance(exc, WinRMTransportError) and exc.code == 401):
         return "%s refused the credentials of %s (auth=%s)" % (where, params["username"], params["auth"])

@@ -148,6 +148,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_ap
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import IP_RANGES, SERVER, InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
     OnPremClient,
     check_connection_options,
@@ -260,11 +261,12 @@ def main():
         module.fail_json(msg=str(err))
     principal = Principal.from_input(params["user"])
     identity = identity_of(server, params["connector"])
+    client = OnPremClient(params)
     try:
-        with OnPremClient(params) as client:
-            result = PermissionTask(module, client, identity, principal, rights).run()
+        with client:
+            result = run_rereading(PermissionTask(module, client, identity, principal, rights).run, module.warn)
     except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
+        module.fail_json(**failure_result(err, client))
     module.exit_json(**result)
 
 

@@ -189,6 +189,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailflow.exchange.plugins.module_utils import engine
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_api import (
     ROWS,
     check_name,
@@ -322,16 +323,19 @@ def main():
         module.fail_json(msg=str(err))
     except RuleViolation as err:
         module.fail_json(msg=_refusal(err))
+    client = OnlineClient(module.params, warn=module.warn)
     try:
-        with OnlineClient(module.params, warn=module.warn) as client:
-            result = InboundConnectorTask(module, client, desired).run()
+        with client:
+            result = run_rereading(InboundConnectorTask(module, client, desired).run, module.warn)
     except RuleViolation as err:
         module.fail_json(msg=_refusal(err))
     except UnexpectedExchangeValue as err:
         module.fail_json(msg="cannot read what Exchange Online returned: %s" % err)
     except ExchangeError as err:
-        msg = _restricted_message(err) if creation_restricted(err) else str(err)
-        module.fail_json(msg=msg, **err.to_result())
+        result = failure_result(err, client)
+        if creation_restricted(err):
+            result["msg"] = _restricted_message(err)
+        module.fail_json(**result)
     module.exit_json(**result)
 
 

@@ -356,6 +356,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api 
     resolve_tls_certificate_name,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
     OnPremClient,
     check_connection_options,
@@ -486,19 +487,20 @@ def main():
             thumbprint = normalise_thumbprint(thumbprint, "tls_certificate_thumbprint")
     except InvalidValue as err:
         module.fail_json(msg=str(err))
+    client = OnPremClient(module.params)
     try:
-        with OnPremClient(module.params) as client:
+        with client:
             if thumbprint and module.params["state"] == "present":
                 # A read, so also in check mode; refusals come before anything is written.
                 desired["tls_certificate_name"] = resolve_tls_certificate_name(
                     client, desired["server"], thumbprint, warn=module.warn)
-            result = ReceiveConnectorTask(module, client, desired).run()
+            result = run_rereading(ReceiveConnectorTask(module, client, desired).run, module.warn)
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     except UnexpectedExchangeValue as err:
         module.fail_json(msg="cannot read what Exchange returned: %s" % err)
     except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
+        module.fail_json(**failure_result(err, client))
     module.exit_json(**result)
 
 
