@@ -28,6 +28,14 @@ def category_name(value):
     return str(value) if value is not None else "NotSpecified"
 
 
+def tls_failure_message(where, detail=None):
+    """The one wording for a server certificate the client refused, naming the options that fix it."""
+    message = ("TLS handshake with %s failed: its certificate is not trusted (expired, wrong name, or from a "
+               "CA this host does not know); give the issuing CA's PEM file in ca_path, or (unsafe) "
+               "validate_certs=false" % where)
+    return message if detail is None else "%s: %s" % (message, detail)
+
+
 class ExchangeError(Exception):
     """An error Exchange reported, or a failure to reach it.
 

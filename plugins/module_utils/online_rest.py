@@ -23,6 +23,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeConnectionError,
     ExchangeError,
     ExchangeOutcomeUnknown,
+    tls_failure_message,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.retry import is_read
 
@@ -218,9 +219,7 @@ class OnlineClient:
             try:
                 response = self._session.post(url, headers=self._headers(cmdlet, request_id), json=body)
             except requests.exceptions.SSLError as err:
-                raise ExchangeConnectionError(
-                    "TLS handshake with %s failed; if its certificate is from a private CA give the "
-                    "CA's PEM file in ca_path: %s" % (self._endpoints.exchange_base, err)) from None
+                raise ExchangeConnectionError(tls_failure_message(self._endpoints.exchange_base, err)) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as err:
                 delay = retry_delay(attempt, None, waited) if is_read(cmdlet) else None
                 if delay is None and not is_read(cmdlet) and not _never_sent(err):

@@ -23,6 +23,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeError,
     ExchangeOutcomeUnknown,
     category_name,
+    tls_failure_message,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.retry import Backoff, all_reads, is_read
 
@@ -300,9 +301,7 @@ def _connection_hint(exc, params):
     port = params["port"] or (443 if params["use_ssl"] else 80)
     where = "%s://%s:%s/%s" % ("https" if params["use_ssl"] else "http", params["host"], port, ENDPOINT_PATH)
     if isinstance(exc, requests.exceptions.SSLError):
-        return ("TLS handshake with %s failed: its certificate is not trusted (expired, wrong name, or "
-                "from a CA this host does not know); give the issuing CA's PEM file in ca_path, or "
-                "(unsafe) validate_certs=false" % where)
+        return tls_failure_message(where)
     if isinstance(exc, AuthenticationError) or (
             isinstance(exc, WinRMTransportError) and exc.code == 401):
         return "%s refused the credentials of %s (auth=%s)" % (where, params["username"], params["auth"])
