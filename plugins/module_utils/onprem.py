@@ -169,6 +169,23 @@ class OnPremClient:
                     raise _give_up(exc, self._params, "opening a runspace", backoff) from None
                 time.sleep(delay)
 
+    def _drop_pool(self):
+        """After a failure on the way: close the shell over a new connection, then start afresh.
+
+        The old connection's authentication (NTLM/Kerberos message encryption) is bound to the
+        socket that failed; without a new one the Delete is refused and the shell stays open on
+        the server, counting against the user's runspace limit.
+        """
+        transport = getattr(getattr(self._pool, "connection", None), "transport", None)
+        if transport is not None:
+            try:
+                transport.close()
+            except Exception:  # pylint: disable=broad-except
+                pass
+            transport.session = None
+            transport.encryption = None
+        self.close()
+
     def close(self):
         if self._pool is not None:
             pool, self._pool = self._pool, None
@@ -199,7 +216,7 @@ class OnPremClient:
             except Exception as exc:  # pylint: disable=broad-except
                 if not is_transient(exc):
                     raise
-                self.close()  # the pool's state is unknown after a failure on the way: start afresh
+                self._drop_pool()
                 if not all_reads(commands):
                     raise ExchangeOutcomeUnknown(
                         "the connection failed while %s was under way, so whether Exchange applied it is "
