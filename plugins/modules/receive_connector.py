@@ -345,6 +345,37 @@ error_id:
   description: Exchange's FullyQualifiedErrorId of the failure.
   returned: failure
   type: str
+applied:
+  description:
+    - On failure, the writes Exchange had confirmed before it, in order, so a failed run says exactly
+      what it changed; C(changed) is true when this list is not empty. A rerun finishes the change.
+  returned: failure
+  type: list
+  elements: dict
+  contains:
+    cmdlet:
+      description: The write cmdlet.
+      type: str
+      sample: New-ReceiveConnector
+    identity:
+      description: The object it wrote (its Identity or Name parameter).
+      type: str
+    parameters:
+      description: The names of the parameters it sent.
+      type: list
+      elements: str
+reread_after:
+  description:
+    - The write cmdlets whose answer was lost (connection reset, timeout, gateway timeout). They are
+      never sent again blindly; the module read the object again and applied only what was still missing.
+  returned: when a write's outcome was unknown
+  type: list
+  elements: str
+  sample: [Set-ReceiveConnector]
+outcome_unknown:
+  description: On failure, the write whose outcome stayed unknown after reading again.
+  returned: failure, when a write's outcome was unknown
+  type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
