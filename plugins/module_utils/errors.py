@@ -28,6 +28,14 @@ def category_name(value):
     return str(value) if value is not None else "NotSpecified"
 
 
+def tls_failure_message(where, detail=None):
+    """The one wording for a server certificate the client refused, naming the options that fix it."""
+    message = ("TLS handshake with %s failed: its certificate is not trusted (expired, wrong name, or from a "
+               "CA this host does not know); give the issuing CA's PEM file in ca_path, or (unsafe) "
+               "validate_certs=false" % where)
+    return message if detail is None else "%s: %s" % (message, detail)
+
+
 class ExchangeError(Exception):
     """An error Exchange reported, or a failure to reach it.
 
@@ -75,3 +83,11 @@ class ExchangeConnectionError(ExchangeError):
     """
 
     command_not_run = False
+
+
+class ExchangeOutcomeUnknown(ExchangeConnectionError):
+    """The connection failed while a write was under way: it may or may not have been applied.
+
+    Never answered by repeating the write; the caller reads the object again and decides
+    (module_utils/outcome.py).
+    """

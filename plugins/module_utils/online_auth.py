@@ -17,7 +17,7 @@ import re
 import traceback
 from datetime import datetime, timezone
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeConnectionError
+from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeConnectionError, tls_failure_message
 from ansible_collections.mailflow.exchange.plugins.module_utils.pfx import PfxError, open_pfx
 
 try:
@@ -206,6 +206,10 @@ class TokenProvider:
         self._custom_authority = custom_authority
         self._app = None
 
+    def invalidate(self):
+        """Forget the cached token (Exchange Online refused it): the next token() asks Entra ID anew."""
+        self._app = None
+
     def token(self):
         """An access token, or ExchangeConnectionError with a hint on what to fix."""
         try:
@@ -219,9 +223,7 @@ class TokenProvider:
                 )
             result = self._app.acquire_token_for_client([self._scope])
         except requests.exceptions.SSLError as err:
-            raise ExchangeConnectionError(
-                "TLS handshake with %s failed; if its certificate is from a private CA give the CA's "
-                "PEM file in ca_path: %s" % (self._authority, err)) from None
+            raise ExchangeConnectionError(tls_failure_message(self._authority, err)) from None
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as err:
             raise ExchangeConnectionError("cannot reach %s (check cloud or authority_url): %s"
                                           % (self._authority, err)) from None

@@ -22,8 +22,12 @@ from ansible_collections.mailflow.exchange.plugins.module_utils import online, o
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeConnectionError,
     ExchangeError,
+    ExchangeOutcomeUnknown,
+    tls_failure_message,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.session import ONLINE, SessionClient, session_socket
+from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import applied_writes
+from ansible_collections.mailflow.exchange.plugins.module_utils.retry import is_read
 
 try:
     import requests
@@ -37,7 +41,6 @@ MAX_PAGES = 200
 MAX_ATTEMPTS = 4
 MAX_TOTAL_WAIT = 60.0
 MAX_SINGLE_WAIT = 30.0
-READ_VERBS = ("Get", "Test")
 CONCURRENCY_TEXT = "maximum number of concurrent requests"
 
 # Status codes meaning "nothing was done, try later": safe to repeat any cmdlet.
@@ -55,10 +58,6 @@ _CATEGORY_BY_EXCEPTION = (
     ("DataValidationException", "InvalidData"),
     ("ArgumentException", "InvalidArgument"),
 )
-
-
-def is_read(cmdlet):
-    return cmdlet.split("-", 1)[0] in READ_VERBS
 
 
 def parse_retry_after(value, now=None):
@@ -129,6 +128,9 @@ def online_client(module):
     if socket_path:
         return SessionClient(socket_path, ONLINE, warn=module.warn)
     return OnlineClient(module.params, warn=module.warn)
+def _never_sent(err):
+    """A connect timeout or refused connection: the request never reached the server."""
+    return isinstance(err, requests.exceptions.ConnectTimeout) or "NewConnectionError" in str(err)
 
 
 def _decode(response):
@@ -152,6 +154,8 @@ class OnlineClient:
         self._session = None
         self._tokens = None
         self.warnings = []
+        # The writes Exchange Online confirmed, for failure results (see module_utils/outcome.py).
+        self.applied = []
         self.url = "%s/adminapi/beta/%s/InvokeCommand" % (
             self._endpoints.exchange_base, quote(params["tenant"], safe=""))
 
@@ -188,6 +192,7 @@ class OnlineClient:
             objects.extend(page.get("value") or [])
             url = page.get("@odata.nextLink")
             if not url:
+                self.applied.extend(applied_writes([(cmdlet, parameters or {})]))
                 return objects
             # The bearer token must only ever go to the Exchange endpoint.
             if not url.startswith(self._endpoints.exchange_base + "/"):
@@ -218,18 +223,25 @@ class OnlineClient:
         }
 
     def _post(self, url, body, cmdlet, request_id):
-        """One page, retried while Exchange says it did nothing (bounded)."""
-        waited, attempt = 0.0, 0
+        """One page, retried while Exchange says it did nothing (bounded).
+
+        A 401 gets one new token and one more try: the token expired or was revoked during the
+        run, and a refused request ran nothing, so even a write may be sent again.
+        """
+        waited, attempt, token_renewed = 0.0, 0, False
         while True:
             attempt += 1
             try:
                 response = self._session.post(url, headers=self._headers(cmdlet, request_id), json=body)
             except requests.exceptions.SSLError as err:
-                raise ExchangeConnectionError(
-                    "TLS handshake with %s failed; if its certificate is from a private CA give the "
-                    "CA's PEM file in ca_path: %s" % (self._endpoints.exchange_base, err)) from None
+                raise ExchangeConnectionError(tls_failure_message(self._endpoints.exchange_base, err)) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as err:
                 delay = retry_delay(attempt, None, waited) if is_read(cmdlet) else None
+                if delay is None and not is_read(cmdlet) and not _never_sent(err):
+                    raise ExchangeOutcomeUnknown(
+                        "the connection to %s failed while %s was under way, so whether Exchange Online "
+                        "applied it is unknown (it is not sent again): %s"
+                        % (self._endpoints.exchange_base, cmdlet, err), cmdlet=cmdlet) from None
                 if delay is None:
                     raise ExchangeConnectionError("cannot reach %s (check cloud or exchange_url): %s"
                                                   % (self._endpoints.exchange_base, err)) from None
@@ -242,6 +254,15 @@ class OnlineClient:
                     raise ExchangeError("unexpected answer: %s" % _excerpt(page), cmdlet=cmdlet)
                 return page
             decoded = _decode(response)
+            if response.status_code == 401 and not token_renewed:
+                token_renewed = True
+                self._tokens.invalidate()
+                continue
+            if response.status_code in TRANSIENT_READ_STATUSES and not is_read(cmdlet):
+                raise ExchangeOutcomeUnknown(
+                    "Exchange Online answered HTTP %d while %s was under way, so whether it applied it is "
+                    "unknown (it is not sent again): %s" % (response.status_code, cmdlet, _excerpt(decoded)),
+                    cmdlet=cmdlet)
             if self._retryable(response.status_code, decoded, cmdlet):
                 delay = retry_delay(attempt, parse_retry_after(response.headers.get("Retry-After")), waited)
                 if delay is not None:

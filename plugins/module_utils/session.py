@@ -24,7 +24,9 @@ import xml.etree.ElementTree as ET
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeConnectionError,
     ExchangeError,
+    ExchangeOutcomeUnknown,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import applied_writes
 
 ONPREM = "onprem"
 ONLINE = "online"
@@ -111,12 +113,18 @@ def error_to_data(error):
     """An ExchangeError as JSON-ready data."""
     data = {field: getattr(error, field) for field in _ERROR_FIELDS}
     data["connection"] = isinstance(error, ExchangeConnectionError)
+    data["outcome_unknown"] = isinstance(error, ExchangeOutcomeUnknown)
     return data
 
 
 def error_from_data(data):
     """The ExchangeError (or ExchangeConnectionError) error_to_data described."""
-    cls = ExchangeConnectionError if data.get("connection") else ExchangeError
+    if data.get("outcome_unknown"):
+        cls = ExchangeOutcomeUnknown
+    elif data.get("connection"):
+        cls = ExchangeConnectionError
+    else:
+        cls = ExchangeError
     return cls(data.get("message") or "the Exchange session failed", cmdlet=data.get("cmdlet"),
                category=data.get("category") or "NotSpecified", error_id=data.get("error_id"),
                exception_type=data.get("exception_type"))
@@ -130,6 +138,7 @@ class SessionClient:
 
     ``warn`` receives the warnings the session reports (the connection checks'
     and Exchange Online's). close() leaves the session open: it belongs to the play.
+    ``applied`` lists this module's confirmed writes, as the direct clients do.
     """
 
     def __init__(self, socket_path, kind, warn=None):
@@ -137,6 +146,7 @@ class SessionClient:
         self._kind = kind
         self._warn = warn
         self.warnings = []
+        self.applied = []
 
     def __enter__(self):
         return self
@@ -169,6 +179,7 @@ class SessionClient:
                 self._warn(text)
         if "error" in answer:
             raise error_from_data(answer["error"])
+        self.applied.extend(applied_writes(commands))
         if self._kind == ONPREM:
             return decode_objects(answer["output"])
         return answer["output"]

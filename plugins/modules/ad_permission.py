@@ -132,6 +132,37 @@ permissions:
     inherited:
       description: Whether the ACE is inherited.
       type: bool
+applied:
+  description:
+    - On failure, the writes Exchange had confirmed before it, in order, so a failed run says exactly
+      what it changed; C(changed) is true when this list is not empty. A rerun finishes the change.
+  returned: failure
+  type: list
+  elements: dict
+  contains:
+    cmdlet:
+      description: The write cmdlet.
+      type: str
+      sample: New-ReceiveConnector
+    identity:
+      description: The object it wrote (its Identity or Name parameter).
+      type: str
+    parameters:
+      description: The names of the parameters it sent.
+      type: list
+      elements: str
+reread_after:
+  description:
+    - The write cmdlets whose answer was lost (connection reset, timeout, gateway timeout). They are
+      never sent again blindly; the module read the object again and applied only what was still missing.
+  returned: when a write's outcome was unknown
+  type: list
+  elements: str
+  sample: [Set-ReceiveConnector]
+outcome_unknown:
+  description: On failure, the write whose outcome stayed unknown after reading again.
+  returned: failure, when a write's outcome was unknown
+  type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -149,6 +180,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_ap
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import IP_RANGES, SERVER, InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
     check_connection_options,
     onprem_argument_spec,
@@ -276,11 +308,12 @@ def main():
         module.fail_json(msg=str(err))
     principal = Principal.from_input(params["user"])
     identity = identity_of(server, params["connector"])
+    client = onprem_client(module)
     try:
-        with onprem_client(module) as client:
-            result = PermissionTask(module, client, identity, principal, rights).run()
+        with client:
+            result = run_rereading(PermissionTask(module, client, identity, principal, rights).run, module.warn)
     except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
+        module.fail_json(**failure_result(err, client))
     module.exit_json(**result)
 
 

@@ -182,6 +182,37 @@ exception_type:
   description: The .NET exception type Exchange Online reported for the failure.
   returned: failure
   type: str
+applied:
+  description:
+    - On failure, the writes Exchange had confirmed before it, in order, so a failed run says exactly
+      what it changed; C(changed) is true when this list is not empty. A rerun finishes the change.
+  returned: failure
+  type: list
+  elements: dict
+  contains:
+    cmdlet:
+      description: The write cmdlet.
+      type: str
+      sample: New-ReceiveConnector
+    identity:
+      description: The object it wrote (its Identity or Name parameter).
+      type: str
+    parameters:
+      description: The names of the parameters it sent.
+      type: list
+      elements: str
+reread_after:
+  description:
+    - The write cmdlets whose answer was lost (connection reset, timeout, gateway timeout). They are
+      never sent again blindly; the module read the object again and applied only what was still missing.
+  returned: when a write's outcome was unknown
+  type: list
+  elements: str
+  sample: [Set-ReceiveConnector]
+outcome_unknown:
+  description: On failure, the write whose outcome stayed unknown after reading again.
+  returned: failure, when a write's outcome was unknown
+  type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -189,6 +220,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailflow.exchange.plugins.module_utils import engine
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_api import (
     ROWS,
     check_name,
@@ -322,16 +354,19 @@ def main():
         module.fail_json(msg=str(err))
     except RuleViolation as err:
         module.fail_json(msg=_refusal(err))
+    client = online_client(module)
     try:
-        with online_client(module) as client:
-            result = InboundConnectorTask(module, client, desired).run()
+        with client:
+            result = run_rereading(InboundConnectorTask(module, client, desired).run, module.warn)
     except RuleViolation as err:
         module.fail_json(msg=_refusal(err))
     except UnexpectedExchangeValue as err:
         module.fail_json(msg="cannot read what Exchange Online returned: %s" % err)
     except ExchangeError as err:
-        msg = _restricted_message(err) if creation_restricted(err) else str(err)
-        module.fail_json(msg=msg, **err.to_result())
+        result = failure_result(err, client)
+        if creation_restricted(err):
+            result["msg"] = _restricted_message(err)
+        module.fail_json(**result)
     module.exit_json(**result)
 
 

@@ -361,6 +361,37 @@ error_id:
   description: Exchange's FullyQualifiedErrorId of the failure.
   returned: failure
   type: str
+applied:
+  description:
+    - On failure, the writes Exchange had confirmed before it, in order, so a failed run says exactly
+      what it changed; C(changed) is true when this list is not empty. A rerun finishes the change.
+  returned: failure
+  type: list
+  elements: dict
+  contains:
+    cmdlet:
+      description: The write cmdlet.
+      type: str
+      sample: New-ReceiveConnector
+    identity:
+      description: The object it wrote (its Identity or Name parameter).
+      type: str
+    parameters:
+      description: The names of the parameters it sent.
+      type: list
+      elements: str
+reread_after:
+  description:
+    - The write cmdlets whose answer was lost (connection reset, timeout, gateway timeout). They are
+      never sent again blindly; the module read the object again and applied only what was still missing.
+  returned: when a write's outcome was unknown
+  type: list
+  elements: str
+  sample: [Set-ReceiveConnector]
+outcome_unknown:
+  description: On failure, the write whose outcome stayed unknown after reading again.
+  returned: failure, when a write's outcome was unknown
+  type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -373,6 +404,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api 
     resolve_tls_certificate_name,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
     check_connection_options,
     onprem_argument_spec,
@@ -557,19 +589,20 @@ def main():
             thumbprint = normalise_thumbprint(thumbprint, "tls_certificate_thumbprint")
     except InvalidValue as err:
         module.fail_json(msg=str(err))
+    client = onprem_client(module)
     try:
-        with onprem_client(module) as client:
+        with client:
             if thumbprint and module.params["state"] == "present":
                 # A read, so also in check mode; refusals come before anything is written.
                 desired["tls_certificate_name"] = resolve_tls_certificate_name(
                     client, desired["server"], thumbprint, warn=module.warn)
-            result = ReceiveConnectorTask(module, client, desired).run()
+            result = run_rereading(ReceiveConnectorTask(module, client, desired).run, module.warn)
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     except UnexpectedExchangeValue as err:
         module.fail_json(msg="cannot read what Exchange returned: %s" % err)
     except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
+        module.fail_json(**failure_result(err, client))
     module.exit_json(**result)
 
 

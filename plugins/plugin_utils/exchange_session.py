@@ -23,16 +23,11 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeConnectionError,
     ExchangeError,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils.retry import all_reads
 from ansible_collections.mailflow.exchange.plugins.module_utils.session import error_to_data
 
-# Cmdlets that change nothing: safe to repeat whatever happened to the first try.
-READ_VERBS = ("Get", "Test")
 # Settings never to be shown, even inside an error text.
 SECRET_OPTIONS = ("password", "pfx_password", "client_secret")
-
-
-def is_read(cmdlet):
-    return cmdlet.split("-", 1)[0] in READ_VERBS
 
 
 def params_from_options(spec, options, renamed):
@@ -135,14 +130,15 @@ class ExchangeSession(NetworkConnectionBase):
                                           "%s: %s" % (self.kind, commands[-1][0], type(exc).__name__,
                                                       self._masked(str(exc)))) from None
         finally:
-            # The session lives for the whole play: keep nothing per call.
-            kept = getattr(client, "warnings", None)
-            if kept:
-                del kept[:]
+            # The session lives for the whole play: keep nothing per call (the module's end
+            # records its own applied writes).
+            for kept in (getattr(client, "warnings", None), getattr(client, "applied", None)):
+                if kept:
+                    del kept[:]
 
     @staticmethod
     def _may_repeat(error, commands):
-        return error.command_not_run or all(is_read(cmdlet) for cmdlet, dummy in commands)
+        return error.command_not_run or all_reads(commands)
 
     def _current_client(self):
         """The client to call and whether it served earlier calls (only then may a failure mean it broke)."""

@@ -1,7 +1,7 @@
 """exchange-lab: run the Exchange lab.
 
     exchange-lab serve --state DIR [--seed FILE.xml ...] [--port 0] [--https-port 0] [--reset]
-                       [--online-port 0] [--online-restrict-inbound-connectors]
+                       [--online-port 0] [--online-restrict-inbound-connectors] [--max-runspaces-per-user 18]
                        [--kerberos [--kerberos-port 0] [--kerberos-realm LAB.TEST]]
 
 ``serve`` opens the Exchange model in DIR, starts the remote PowerShell, SMTP, Exchange
@@ -19,6 +19,7 @@ import threading
 import shutil
 from pathlib import Path
 
+from .faults import FAULTS_FILE, FaultPlan, lab_json_entry
 from .stats import Stats
 from .transport import CONFIGURATION_NAME, RemotePowerShell, start_remote_powershell
 from .transport.credentials import write_private
@@ -128,11 +129,13 @@ def start_smtp(state_dir: Path, endpoint, on_change):
     return SmtpLab(relay_view, endpoint, state_dir, on_change=on_change).start()
 
 
-def start_online(state_dir: Path, stats: Stats, reset: bool, port: int, restrict_inbound_connectors: bool):
+def start_online(state_dir: Path, stats: Stats, reset: bool, port: int, restrict_inbound_connectors: bool,
+                 plan: FaultPlan):
     """Exchange Online's token service and REST endpoint (exchange_lab.online), started."""
     from .online import start_online as start
 
-    return start(state_dir, stats, reset=reset, port=port, restrict_inbound_connectors=restrict_inbound_connectors)
+    return start(state_dir, stats, reset=reset, port=port, restrict_inbound_connectors=restrict_inbound_connectors,
+                 plan=plan)
 
 
 def start_eop(state_dir: Path, online, smtp):
@@ -156,6 +159,8 @@ def serve(args: argparse.Namespace) -> int:
         (state_dir / STATS_JSON).unlink(missing_ok=True)
         shutil.rmtree(state_dir / MAILBOXES_DIR, ignore_errors=True)  # a fresh lab has no mail
     stats = Stats(state_dir / STATS_JSON)
+    plan = FaultPlan(state_dir / FAULTS_FILE, stats)
+    plan.clear()  # faults never outlive the lab run that a test switched them on for
 
     # Imported here so that --help and the transport never need the model loaded.
     from .exchange.organization import open_organization
@@ -166,16 +171,19 @@ def serve(args: argparse.Namespace) -> int:
     kdc = start_kdc(state_dir, args.kerberos_realm) if args.kerberos else None
     kdc_info = kdc.start() if kdc is not None else None
     try:
-        remote = start_remote_powershell(state_dir, endpoint, stats, args.port, args.https_port,
+        remote = start_remote_powershell(state_dir, endpoint, stats, args.port, args.https_port, plan,
+                                         args.max_runspaces_per_user,
                                          kerberos=kdc_info, kerberos_port=args.kerberos_port)
     except BaseException:
         if kdc is not None:
             kdc.stop()
         raise
-    published = LabJson(lab_json, lab_info(state_dir, remote, kdc_info))
+    published = LabJson(lab_json, {**lab_info(state_dir, remote, kdc_info), "faults": lab_json_entry(plan),
+                                   "max_runspaces_per_user": args.max_runspaces_per_user})
     smtp = online = eop = None
     try:
-        online = start_online(state_dir, stats, args.reset, args.online_port, args.online_restrict_inbound_connectors)
+        online = start_online(state_dir, stats, args.reset, args.online_port, args.online_restrict_inbound_connectors,
+                              plan)
         published.update({"online": online.info()})
         # After the model (it reads the receive connectors); rewrites lab.json when they change.
         smtp = start_smtp(state_dir, endpoint, published.update)
@@ -264,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--kerberos-port", type=int, default=0,
                            help="HTTP (Kerberos) port, 0 = any free port")
     serve_cmd.add_argument("--kerberos-realm", default="LAB.TEST", help="realm of the private KDC")
+    serve_cmd.add_argument("--max-runspaces-per-user", type=int, default=18, metavar="N",
+                           help="open runspaces one user may hold; more are refused with Exchange's throttling "
+                                "fault (default 18, PowerShellMaxConcurrency)")
     return parser
 
 

@@ -10,7 +10,7 @@ import ssl
 import sys
 import threading
 from http.server import ThreadingHTTPServer
-from typing import Optional
+from typing import Callable, Optional
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,8 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, port: int, handler, tls: Optional[ssl.SSLContext] = None):
         self.tls = tls
+        # Set by the lab's fault plan: a context to present instead of ``tls`` (or None).
+        self.tls_override: Optional[Callable[[], Optional[ssl.SSLContext]]] = None
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), handler)
@@ -34,8 +36,9 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     def finish_request(self, request, client_address):
         if self.tls is not None:
             request.settimeout(TLS_HANDSHAKE_TIMEOUT)
+            context = (self.tls_override() if self.tls_override else None) or self.tls
             try:
-                request = self.tls.wrap_socket(request, server_side=True)
+                request = context.wrap_socket(request, server_side=True)
             except (ssl.SSLError, OSError) as exc:
                 log.info("TLS handshake with %s failed: %s", client_address, exc)
                 return

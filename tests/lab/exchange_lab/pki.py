@@ -129,13 +129,17 @@ class LabPKI:
         return self.issue_server_certificate(name, dns_names, ip_addresses)
 
     def issue_server_certificate(self, name: str, dns_names: Iterable[str],
-                                 ip_addresses: Iterable[str] = ()) -> CertificateFiles:
-        """Mint a new TLS server certificate for the given names, signed by the lab CA."""
+                                 ip_addresses: Iterable[str] = (), expired: bool = False) -> CertificateFiles:
+        """Mint a new TLS server certificate for the given names, signed by the lab CA.
+
+        ``expired``: valid for a day that ended a week ago (fault injection).
+        """
         dns_names, ip_addresses = list(dns_names), list(ip_addresses)
         if not dns_names:
             raise ValueError("a server certificate needs at least one DNS name")
         key = _new_key()
-        now = _now()
+        now = _now() - datetime.timedelta(days=8) if expired else _now()
+        lifetime = datetime.timedelta(days=1) if expired else SERVER_LIFETIME
         alt_names = [x509.DNSName(n) for n in dns_names] + [
             x509.IPAddress(ipaddress.ip_address(ip)) for ip in ip_addresses
         ]
@@ -146,7 +150,7 @@ class LabPKI:
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - CLOCK_SKEW)
-            .not_valid_after(min(now + SERVER_LIFETIME, self._ca_cert.not_valid_after_utc))
+            .not_valid_after(min(now + lifetime, self._ca_cert.not_valid_after_utc))
             .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(

@@ -41,6 +41,9 @@ class AccessTokens:
         self._record_lock = threading.Lock()
         self._key = registration.signing_key
         self._lifetime = lifetime
+        # Token ids (uti) issued so far, and those a fault plan expired early (expire_all).
+        self._issued: set[str] = set()
+        self._expired: set[str] = set()
         der = self._key.public_key().public_bytes(serialization.Encoding.DER,
                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
         self.key_id = jose.b64url_encode(hashlib.sha1(der).digest())
@@ -66,7 +69,13 @@ class AccessTokens:
         if self.record_path is not None:
             with self._record_lock, open(self.record_path, "a", encoding="ascii") as record:
                 record.write(token + "\n")
+        self._issued.add(claims["uti"])
         return token, lifetime
+
+    def expire_all(self) -> None:
+        """Every token issued so far counts as expired from now on (the fault plan's expire_tokens)."""
+        self._expired |= self._issued
+        self._issued = set()
 
     def check(self, token: str, now: float | None = None) -> dict:
         """The claims of a token the REST endpoint accepts, else TokenRejected (texts are GUESSes)."""
@@ -82,7 +91,7 @@ class AccessTokens:
             raise TokenRejected(401, f"The audience claim value is invalid '{claims.get('aud')}'.",
                                 "invalid_resource")
         expires = claims.get("exp")
-        if not isinstance(expires, (int, float)) or expires <= now:
+        if not isinstance(expires, (int, float)) or expires <= now or claims.get("uti") in self._expired:
             raise TokenRejected(401, "The token has expired.")
         if claims.get("tid") != self._registration.tenant_id:
             raise TokenRejected(401, f"The token was issued for another tenant '{claims.get('tid')}'.",

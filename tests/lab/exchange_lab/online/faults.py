@@ -1,21 +1,17 @@
-"""Faults a test switches on for the next requests: ``DIR/online/faults.json``.
+"""The Exchange Online side of the lab's fault plan (``exchange_lab.faults``).
 
-The file maps an endpoint (``"rest"`` = InvokeCommand, ``"token"`` = the token endpoint) to a
-list of faults, each used up by one request, in order::
+Sections ``rest`` (InvokeCommand) and ``token`` (the token endpoint) of ``DIR/faults.json``.
+A rule without ``kind`` is an HTTP error answer, used up by one request::
 
     {"rest": [{"status": 429, "retry_after": 2}, {"status": 503}]}
 
-Optional keys: ``retry_after`` (seconds, sent as Retry-After) and ``message``. The lab rewrites
-the file as faults are used; a missing or unreadable file means no faults.
+Optional keys: ``retry_after`` (seconds, sent as Retry-After) and ``message``. Other kinds
+(``expire_tokens``, ``reset``) are acted on by the REST service itself.
 """
-import json
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..files import write_atomic
+from ..faults import FaultPlan
 
-FAULTS_FILE = "faults.json"
 # GUESS: the texts of Exchange Online's throttling answers (EXCHANGE.md 5 names the
 # "maximum number of concurrent requests per tenant" wording as transient).
 DEFAULT_MESSAGES = {
@@ -27,6 +23,7 @@ CODES = {429: "TooManyRequests", 503: "ServiceUnavailable", 500: "InternalServer
 
 @dataclass(frozen=True)
 class Fault:
+    kind: str
     status: int
     retry_after: int | None
     message: str
@@ -39,23 +36,17 @@ class Fault:
 
 
 class Faults:
-    def __init__(self, path: Path):
-        self.path = self._path = Path(path)
-        self._lock = threading.Lock()
+    def __init__(self, plan: FaultPlan):
+        self._plan = plan
+        self.path = plan.path
 
-    def take(self, endpoint: str) -> Fault | None:
-        """The next fault for ``endpoint``, removed from the file; None when there is none."""
-        with self._lock:
-            try:
-                plan = json.loads(self._path.read_text())
-                queue = plan.get(endpoint) or []
-            except (OSError, ValueError, AttributeError):
-                return None
-            if not queue:
-                return None
-            spec, plan[endpoint] = queue[0], queue[1:]
-            write_atomic(self._path, json.dumps(plan), private=False)
+    def take(self, endpoint: str, cmdlet: str | None = None) -> Fault | None:
+        """The next fault for ``endpoint`` (and this cmdlet), used up; None when there is none."""
+        spec = self._plan.take(endpoint, [cmdlet] if cmdlet else [])
+        if spec is None:
+            return None
+        kind = spec.get("kind", "status")
         status = int(spec.get("status", 503))
         retry_after = spec.get("retry_after", 1 if status == 429 else None)
-        return Fault(status, None if retry_after is None else int(retry_after),
+        return Fault(kind, status, None if retry_after is None else int(retry_after),
                      spec.get("message") or DEFAULT_MESSAGES.get(status, "The service failed."))

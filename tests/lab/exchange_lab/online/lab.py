@@ -9,7 +9,9 @@ from ..stats import Stats
 from . import registration as app_registration
 from .access_tokens import EXCHANGE_RESOURCE, AccessTokens
 from .cmdlets import CmdletRunner
-from .faults import FAULTS_FILE, Faults
+from ..faults import FAULTS_FILE, FaultPlan
+from ..tls_faults import TlsFaults
+from .faults import Faults
 
 ISSUED_TOKENS_FILE = "issued-tokens.txt"
 from .registration import Registration
@@ -58,7 +60,7 @@ class OnlineLab:
 
 
 def start_online(state_dir: Path, stats: Stats, reset: bool = False, port: int = 0,
-                 restrict_inbound_connectors: bool = False) -> OnlineLab:
+                 restrict_inbound_connectors: bool = False, plan: FaultPlan | None = None) -> OnlineLab:
     """Mint (once) the registration, open the tenant, and serve HTTPS on 127.0.0.1 in a thread."""
     state_dir = Path(state_dir)
     registration = app_registration.load_or_create(state_dir)
@@ -70,13 +72,14 @@ def start_online(state_dir: Path, stats: Stats, reset: bool = False, port: int =
     tokens = AccessTokens(registration, record_path=issued_tokens)
     tenant = Tenant(online_dir / TENANT_FILE, registration, reset=reset,
                     restrict_inbound_connectors=restrict_inbound_connectors)
-    faults_path = online_dir / FAULTS_FILE
-    if reset:
-        faults_path.unlink(missing_ok=True)
-    faults = Faults(faults_path)
+    if plan is None:  # started alone (tests): its own plan, empty at start like the lab's
+        plan = FaultPlan(state_dir / FAULTS_FILE, stats)
+        plan.clear()
+    faults = Faults(plan)
     invoke = InvokeCommandService(registration, tokens, CmdletRunner(tenant, stats), stats, faults)
     server = OnlineHTTPServer(port, pki.server_context(authority.server_certificate()), TokenService(registration, tokens),
                               invoke, stats, faults)
+    server.tls_override = TlsFaults(plan, state_dir / pki.PKI_DIR, "online")
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                               name=f"online-{server.port}", daemon=True)
     thread.start()

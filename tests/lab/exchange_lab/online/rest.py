@@ -39,6 +39,7 @@ class Response:
     status: int
     body: Any = None  # dict -> JSON, None -> empty
     headers: dict[str, str] = field(default_factory=dict)
+    reset: bool = False  # the fault plan's "reset": cut the connection instead of sending this
 
 
 @dataclass
@@ -69,12 +70,21 @@ class InvokeCommandService:
         return response
 
     def _handle(self, base_url: str, tenant: str, query: dict[str, str], headers: Any, body: bytes) -> Response:
-        fault = self._faults.take("rest")
-        if fault is not None:
+        fault = self._faults.take("rest", _cmdlet_name(body))
+        if fault is not None and fault.kind == "expire_tokens":
+            self._tokens.expire_all()
+        elif fault is not None and fault.kind == "status":
             return Response(fault.status, fault.body(), fault.headers())
         refused = self._authenticate(headers.get("Authorization", ""), tenant)
         if refused is not None:
             return refused
+        if fault is not None and fault.kind == "reset":
+            response = self._run(base_url, tenant, query, headers, body)
+            response.reset = True
+            return response
+        return self._run(base_url, tenant, query, headers, body)
+
+    def _run(self, base_url: str, tenant: str, query: dict[str, str], headers: Any, body: bytes) -> Response:
         page_size = _page_size(headers.get("Prefer", ""))
         context = f"{base_url}/adminapi/beta/{tenant}/$metadata#Collection(Exchange.GenericHashTable)"  # GUESS
         extra = {"Preference-Applied": f"odata.maxpagesize={page_size}"} if headers.get("Prefer") else {}
@@ -142,6 +152,15 @@ class InvokeCommandService:
 def _page_size(prefer: str) -> int:
     match = _MAX_PAGE_SIZE.search(prefer or "")
     return max(1, int(match.group(1))) if match else DEFAULT_PAGE_SIZE
+
+
+def _cmdlet_name(body: bytes) -> str | None:
+    """The cmdlet a request asks for, for matching fault rules (None if the body says none)."""
+    try:
+        name = json.loads(body or b"{}")["CmdletInput"]["CmdletName"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return name if isinstance(name, str) else None
 
 
 def _cmdlet_input(body: bytes) -> tuple[str, Any]:

@@ -8,7 +8,9 @@ Routes:
 import json
 import logging
 import re
+import socket
 import ssl
+import struct
 import uuid
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
@@ -109,6 +111,15 @@ class OnlineRequestHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _send(self, response: Response) -> None:
+        if response.reset:
+            # The fault plan's reset: the cmdlet ran, the client never hears how (TCP RST, linger 0).
+            self.close_connection = True
+            try:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+            except OSError:
+                pass
+            return
         raw = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
         self.send_response(response.status)
         headers = {"x-ms-request-id": str(uuid.uuid4()), **response.headers}

@@ -78,3 +78,32 @@ def internal_error(detail: str) -> WSManFault:
         f"The WS-Management service cannot process the request. Internal error in the Exchange lab: {detail}",
         receiver=True,
     )
+
+
+def injected_internal_error() -> WSManFault:
+    # GUESS: WinRM's w:InternalError with E_FAIL, as a server-side failure looks to a client;
+    # only the fault plan (kind wsman_fault) sends it.
+    return WSManFault(
+        2147500037,
+        "w:InternalError",
+        "The WS-Management service cannot process the request. The service encountered an internal error.",
+        receiver=True,
+    )
+
+
+# What a refused Create says. The text is Exchange's ErrorMaxRunspacesLimit string as users report
+# it ("Fail to create a runspace because you have exceeded the maximum number of connections
+# allowed : 18 for the policy party : MaxConcurrency"), built from PowerShellMaxConcurrency and the
+# policy part "MaxConcurrency".
+# GUESS: the exact wording, and the WSMan code and subcode that carry it (Exchange's
+# authorization plugin refuses the shell; the lab sends E_FAIL). Clients branch on the text.
+
+
+def runspaces_exceeded(limit: int) -> WSManFault:
+    return WSManFault(
+        2147500037,
+        "w:InternalError",
+        f"Fail to create a runspace because you have exceeded the maximum number of connections allowed : "
+        f"{limit} for the policy party : MaxConcurrency. Please close existing runspace and try again later.",
+        receiver=True,
+    )

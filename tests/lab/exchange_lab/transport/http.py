@@ -6,7 +6,9 @@ connection is tracked, so shutdown can cut idle keep-alive connections
 instead of waiting for them.
 """
 import logging
+import socket
 import ssl
+import struct
 from http.server import BaseHTTPRequestHandler
 from typing import Callable
 from urllib.parse import urlsplit
@@ -14,7 +16,7 @@ from urllib.parse import urlsplit
 from ..loopback_http import LoopbackHTTPServer
 from ..stats import Stats
 from .auth import ConnectionAuth, Refused
-from .wsman import Caller, WSManService
+from .wsman import Caller, ResetConnection, WSManService
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,11 @@ class WSManRequestHandler(BaseHTTPRequestHandler):
             self._reply(200, accepted.headers, b"")  # the client's authentication-only request
             return
         caller = Caller(accepted.user, self.client_address[0], self.server.url)
-        status, response = self.server.service.handle(accepted.soap, caller)
+        try:
+            status, response = self.server.service.handle(accepted.soap, caller)
+        except ResetConnection:
+            self._reset()
+            return
         content_type, payload = self.auth.seal(response)
         self._reply(status, {**accepted.headers, "Content-Type": content_type}, payload)
 
@@ -98,6 +104,15 @@ class WSManRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(body)
+
+    def _reset(self) -> None:
+        """Cut the connection with a TCP RST (linger 0), answering nothing."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
 
     def log_message(self, format, *args):
         log.debug("%s %s", self.address_string(), format % args)

@@ -12,13 +12,15 @@ from pathlib import Path
 
 from .. import pki
 from ..exchange.api import Endpoint
+from ..faults import FaultPlan
+from ..tls_faults import TlsFaults
 from ..stats import Stats
 from . import credentials as lab_credentials
 from .auth import BasicConnectionAuth, NtlmConnectionAuth
 from .credentials import LabCredentials
 from .http import WSManHTTPServer
 from .kerberos_auth import KerberosConnectionAuth
-from .wsman import WSManService
+from .wsman import DEFAULT_MAX_RUNSPACES_PER_USER, WSManService
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +57,12 @@ class RemotePowerShell:
 
 
 def start_remote_powershell(state_dir: Path, endpoint: Endpoint, stats: Stats,
-                            http_port: int = 0, https_port: int = 0,
+                            http_port: int = 0, https_port: int = 0, plan: FaultPlan | None = None,
+                            max_runspaces_per_user: int = DEFAULT_MAX_RUNSPACES_PER_USER,
                             kerberos=None, kerberos_port: int = 0) -> RemotePowerShell:
     """Bind the listeners on 127.0.0.1 (port 0 = any free port) and serve them on threads.
 
+    ``plan``: the lab's fault plan (sections ``wsman`` and ``tls``), None for none.
     ``kerberos`` (an exchange_lab.kdc.KdcInfo) adds the Kerberos listener.
     """
     state_dir = Path(state_dir)
@@ -67,7 +71,7 @@ def start_remote_powershell(state_dir: Path, endpoint: Endpoint, stats: Stats,
     authority = pki.LabPKI(state_dir / pki.PKI_DIR)
     server_cert = authority.server_certificate()
 
-    service = WSManService(endpoint, stats, MACHINE_NAME)
+    service = WSManService(endpoint, stats, MACHINE_NAME, plan, max_runspaces_per_user)
     http = WSManHTTPServer(http_port, service, stats, lambda: NtlmConnectionAuth(credentials, stats))
     https = WSManHTTPServer(
         https_port, service, stats,
@@ -82,6 +86,8 @@ def start_remote_powershell(state_dir: Path, endpoint: Endpoint, stats: Stats,
         os.environ["KRB5_CONFIG"] = str(kerberos.krb5_conf)
         kerberos_http = WSManHTTPServer(kerberos_port, service, stats,
                                         lambda: KerberosConnectionAuth(credentials, stats))
+    if plan is not None:
+        https.tls_override = TlsFaults(plan, state_dir / pki.PKI_DIR, "wsman")
     threads = [
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                          name=f"listener-{server.port}", daemon=True)

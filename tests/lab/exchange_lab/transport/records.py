@@ -182,3 +182,20 @@ def fail_pipeline(pipe: psrpcore.ServerPipeline, record: ErrorRecord) -> None:
         PipelineState(PipelineState=int(PSInvocationState.Failed), ExceptionAsErrorRecord=record)
     )
     pipe.state = PSInvocationState.Failed
+
+
+def transient_directory_error_record(command_name: str) -> ErrorRecord:
+    """The fault plan's ``write_error``: the cmdlet fails before writing, as when a domain controller
+    is unreachable.
+
+    GUESS: wording and error id; the exception type is Exchange's ADTransientException.
+    """
+    exception_type = "Microsoft.Exchange.Data.Directory.ADTransientException"
+    category = CategoryInfo(Category=ErrorCategory.NotSpecified, Activity=command_name,
+                            Reason="ADTransientException")
+    return ErrorRecord(
+        Exception=net_exception([exception_type], "Active Directory operation failed on DC01.exlab.dom. "
+                                "The supplied credential is valid but the server is not available."),
+        CategoryInfo=category,
+        FullyQualifiedErrorId=f"[Server=WIN-CTD3L0RGEN4],1D2B3C4E,{command_name}",
+    )

@@ -47,7 +47,8 @@ def exchange_application_private_data() -> dict:
 class RunspaceSession:
     """One WSMan shell = one PSRP runspace pool, with its pipelines."""
 
-    def __init__(self, shell_id: str, user: str, endpoint: Endpoint, stats: Stats, fragment_size: int):
+    def __init__(self, shell_id: str, user: str, endpoint: Endpoint, stats: Stats, fragment_size: int,
+                 take_fault: Callable[[list[str]], dict | None] | None = None):
         self.shell_id = shell_id
         self.user = user
         self._endpoint = endpoint
@@ -57,6 +58,10 @@ class RunspaceSession:
         self._cond = threading.Condition()
         self._outgoing: dict[uuid.UUID | None, deque[bytes]] = defaultdict(deque)
         self._closed = False
+        # The fault plan's ``wsman`` rules, asked once per pipeline with its cmdlet names.
+        self._take_fault = take_fault
+        # Faults the transport acts on later (slow Command answer, reset Receive), by pipeline.
+        self._disturbances: dict[uuid.UUID, dict] = {}
 
     # -- data from the client -------------------------------------------------
 
@@ -106,12 +111,17 @@ class RunspaceSession:
             pipe.complete()
 
     def _start(self, pipe: psrpcore.ServerPipeline) -> None:
+        fault = self._fault_for(pipe)
         pipe.start()
         self._stats.increment("pipelines")
         try:
             statements = pipelines.decode_pipeline(pipe.metadata)
         except pipelines.PipelineRefused as refused:
             records.fail_pipeline(pipe, refused.record)
+            return
+        if fault is not None and fault["kind"] == "write_error":
+            records.write_record(pipe, records.transient_directory_error_record(statements[0][-1].name))
+            pipe.complete()
             return
         if not statements:
             pipe.complete()
@@ -137,6 +147,30 @@ class RunspaceSession:
                     statements[0][0].name, f"cannot serialise the result: {exc!r}"))
             pipe.complete()
             self._drain()
+
+    def _fault_for(self, pipe: psrpcore.ServerPipeline) -> dict | None:
+        """The fault plan's rule for this pipeline; faults that answer the Command itself are raised."""
+        if self._take_fault is None:
+            return None
+        fault = self._take_fault([raw.command_text or "" for raw in pipe.metadata.commands])
+        if fault is None:
+            return None
+        kind = fault.get("kind")
+        if kind == "wsman_fault":
+            raise faults.injected_internal_error()
+        if kind == "shell_not_found":
+            raise faults.shell_not_found(self.shell_id)
+        if kind in ("slow", "reset"):
+            self._disturbances[pipe.pipeline_id] = fault
+        return fault
+
+    def take_disturbance(self, pipeline_id: uuid.UUID | None, kind: str) -> dict | None:
+        """A slow/reset fault planned for this pipeline, forgotten once taken."""
+        with self._cond:
+            fault = self._disturbances.get(pipeline_id)
+            if fault is None or fault.get("kind") != kind:
+                return None
+            return self._disturbances.pop(pipeline_id)
 
     @staticmethod
     def _emit(pipe: psrpcore.ServerPipeline, kind: str, value) -> None:
@@ -244,11 +278,15 @@ class ShellRegistry:
         self._lock = threading.Lock()
         self._shells: dict[str, RunspaceSession] = {}
 
-    def add(self, session: RunspaceSession) -> None:
+    def add(self, session: RunspaceSession, limit: int | None = None) -> bool:
+        """Register ``session``; False (not added) when its user already has ``limit`` open shells."""
         with self._lock:
             if session.shell_id in self._shells:
                 raise faults.invalid_request(f"A shell with ShellId {session.shell_id} already exists.")
+            if limit is not None and sum(1 for s in self._shells.values() if s.user == session.user) >= limit:
+                return False
             self._shells[session.shell_id] = session
+            return True
 
     def get(self, shell_id: str | None) -> RunspaceSession:
         with self._lock:

@@ -16,6 +16,7 @@ from typing import Callable
 import psrpcore
 
 from ..exchange.api import Endpoint
+from ..faults import FaultPlan
 from ..stats import Stats
 from . import faults, soap
 from .shells import RunspaceSession, ShellRegistry
@@ -33,6 +34,18 @@ _COMMAND_STATE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Comman
 
 _RSP = soap.NS["rsp"]
 _PWSH = soap.NS["pwsh"]
+
+# Per-user limit on open runspaces: PowerShellMaxConcurrency is "the maximum number of remote
+# PowerShell sessions that a remote PowerShell user can have open at the same time"
+# (Set-ThrottlingPolicy.md). GUESS: 18 as the default policy's value (EXCHANGE.md: "verify the defaults").
+DEFAULT_MAX_RUNSPACES_PER_USER = 18
+# Upper bound on a ``slow`` fault's delay, so a typo cannot hang a test run.
+MAX_SLOW_SECONDS = 60.0
+
+
+class ResetConnection(Exception):
+    """The fault plan wants this connection cut instead of answered (the HTTP layer resets it)."""
+
 
 # Placeholder as long as any real CommandId, to measure the envelope exactly.
 _ID_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
@@ -84,10 +97,14 @@ def _command_uuid(command_id: str | None) -> uuid.UUID:
 class WSManService:
     """Answers authenticated SOAP requests for the ``Microsoft.Exchange`` configuration."""
 
-    def __init__(self, endpoint: Endpoint, stats: Stats, machine_name: str):
+    def __init__(self, endpoint: Endpoint, stats: Stats, machine_name: str, plan: FaultPlan | None = None,
+                 max_runspaces_per_user: int = DEFAULT_MAX_RUNSPACES_PER_USER):
         self._endpoint = endpoint
         self._stats = stats
         self._machine = machine_name
+        self._plan = plan
+        self.max_runspaces_per_user = max_runspaces_per_user
+        stats.declare("runspaces_refused")
         self._registry = ShellRegistry()
         self._stopping = threading.Event()
         self._actions: dict[str, Callable[[WSManRequest, Caller], tuple[str, str]]] = {
@@ -114,6 +131,8 @@ class WSManService:
                 raise faults.action_not_supported(request.action)
             response_action, body = action(request, caller)
             return 200, soap.envelope(response_action, message_id, body)
+        except ResetConnection:
+            raise
         except WSManFault as fault:
             if fault.code != faults.OPERATION_TIMED_OUT:
                 log.info("WSMan fault %s: %s", fault.code, fault.message)
@@ -181,13 +200,20 @@ class WSManService:
         if creation is None:
             raise faults.invalid_request("The shell has no creationXml (not a PowerShell client).")
         shell_id = (shell.get("ShellId") or str(uuid.uuid4())).upper()
+        if self._plan is not None and self._plan.take("wsman", kinds=("throttle",)):
+            self._stats.increment("runspaces_refused")
+            raise faults.runspaces_exceeded(self.max_runspaces_per_user)
         session = RunspaceSession(
-            shell_id, caller.user, self._endpoint, self._stats, fragment_size_for(request.max_envelope_size)
+            shell_id, caller.user, self._endpoint, self._stats, fragment_size_for(request.max_envelope_size),
+            take_fault=self._take_pipeline_fault,
         )
         # The answer (capability, private data, Opened) is queued now, before the
         # first shell Receive arrives: pypsrp does not retry that one on timeout.
         session.receive_data(self._decode(creation.text))
-        self._registry.add(session)
+        if not self._registry.add(session, limit=self.max_runspaces_per_user):
+            session.close()
+            self._stats.increment("runspaces_refused")
+            raise faults.runspaces_exceeded(self.max_runspaces_per_user)
         self._stats.increment("shells_created")
         created = (
             "<x:ResourceCreated>"
@@ -199,6 +225,12 @@ class WSManService:
             "</x:ResourceCreated>"
         )
         return _TRANSFER + "CreateResponse", created + self._shell_xml(session, caller, with_state=False)
+
+    def _take_pipeline_fault(self, cmdlets: list[str]) -> dict | None:
+        if self._plan is None:
+            return None
+        return self._plan.take("wsman", cmdlets,
+                               kinds=("wsman_fault", "shell_not_found", "reset", "slow", "write_error"))
 
     def _get(self, request: WSManRequest, caller: Caller) -> tuple[str, str]:
         # pypsrp's RunspacePool.is_alive() asks the generic shell resource.
@@ -219,7 +251,12 @@ class WSManService:
         command_id = (command_line.get("CommandId") or str(uuid.uuid4())).upper()
         arguments = command_line.find("{%s}Arguments" % _RSP)
         first_fragment = self._decode(arguments.text if arguments is not None else "")
-        session.create_pipeline(_command_uuid(command_id), first_fragment)
+        pipeline_id = _command_uuid(command_id)
+        session.create_pipeline(pipeline_id, first_fragment)
+        slow = session.take_disturbance(pipeline_id, "slow")
+        if slow is not None:
+            # The pipeline runs meanwhile: a client that gives up does not know whether it did.
+            self._stopping.wait(min(float(slow.get("seconds", 10)), MAX_SLOW_SECONDS))
         body = f"<rsp:CommandResponse>{element('rsp', 'CommandId', command_id)}</rsp:CommandResponse>"
         return _SHELL + "CommandResponse", body
 
@@ -253,6 +290,8 @@ class WSManService:
             timeout=request.operation_timeout,
             stopping=self._stopping,
         )
+        if done and session.take_disturbance(pipeline_id, "reset") is not None:
+            raise ResetConnection()  # the pipeline ran; its result is lost with the connection
         streams = [_stream_element(base64.b64encode(p).decode(), command_id) for p in payloads]
         state = ("Done" if done else "Running") if command_id else None
         return _SHELL + "ReceiveResponse", _receive_body(streams, command_id, state)

@@ -227,3 +227,16 @@ def test_a_session_socket_that_does_not_answer_fails_clearly(tmp_path):
     path = str(tmp_path / "closed.sock")
     with pytest.raises(ExchangeConnectionError, match="does not answer .* raise persistent_connect_timeout"):
         session.session_socket(StandInModule(path), session.ONPREM)
+
+
+def test_an_unknown_write_outcome_crosses_the_socket_as_itself():
+    """A write whose answer was lost must stay ExchangeOutcomeUnknown on the module's side:
+    the module then re-reads instead of failing or repeating the write."""
+    from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeOutcomeUnknown
+    from ansible_collections.mailflow.exchange.plugins.module_utils.session import error_from_data, error_to_data
+
+    lost = ExchangeOutcomeUnknown("the connection failed while Set-ReceiveConnector was under way",
+                                  cmdlet="Set-ReceiveConnector")
+    again = error_from_data(json.loads(json.dumps(error_to_data(lost))))
+    assert type(again) is ExchangeOutcomeUnknown
+    assert (again.cmdlet, str(again)) == ("Set-ReceiveConnector", str(lost))

@@ -18,9 +18,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeError,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import ONPREM_CONNECTION_SPEC
+from ansible_collections.mailflow.exchange.plugins.module_utils.retry import is_read
 from ansible_collections.mailflow.exchange.plugins.plugin_utils.exchange_session import (
     ExchangeSession,
-    is_read,
     params_from_options,
 )
 
@@ -152,7 +152,8 @@ def test_a_cmdlet_error_keeps_the_session():
     answer = invoke(session, GET)
     assert answer["error"] == {"message": "couldn't be found", "cmdlet": "Get-ReceiveConnector",
                                "category": "ObjectNotFound", "error_id": "x",
-                               "exception_type": "ManagementObjectNotFoundException", "connection": False}
+                               "exception_type": "ManagementObjectNotFoundException", "connection": False,
+                               "outcome_unknown": False}
     assert invoke(session, GET)["output"] == ["third"]
     assert len(session.clients) == 1 and not session.clients[0].closed
 
