@@ -2,6 +2,7 @@
 
     exchange-lab serve --state DIR [--seed FILE.xml ...] [--port 0] [--https-port 0] [--reset]
                        [--online-port 0] [--online-restrict-inbound-connectors]
+                       [--latency-runspace-open S] [--latency-call S] [--latency-token S]
 
 ``serve`` opens the Exchange model in DIR, starts the remote PowerShell, SMTP, Exchange
 Online (token service + REST) and Exchange Online Protection (SMTP) listeners on 127.0.0.1,
@@ -18,6 +19,7 @@ import threading
 import shutil
 from pathlib import Path
 
+from .latency import Latency
 from .stats import Stats
 from .transport import CONFIGURATION_NAME, RemotePowerShell, start_remote_powershell
 from .transport.credentials import write_private
@@ -29,7 +31,7 @@ MAILBOXES_DIR = "mailboxes"  # exchange_lab.smtp.mailboxes.MAILBOXES_DIR (not im
 log = logging.getLogger(__name__)
 
 
-def lab_info(state_dir: Path, remote: RemotePowerShell) -> dict:
+def lab_info(state_dir: Path, remote: RemotePowerShell, latency: Latency) -> dict:
     """The contents of lab.json: how to reach the lab and where its files are."""
     username, password = remote.credentials.username, remote.credentials.password
     host = "127.0.0.1"
@@ -46,6 +48,7 @@ def lab_info(state_dir: Path, remote: RemotePowerShell) -> dict:
         "stats": str(state_dir / STATS_JSON),
         "state": str(state_dir),
         "pid": os.getpid(),
+        "latency": latency.info(),
         "env": {
             "EXCHANGE_HOST": host, "EXCHANGE_PORT": str(remote.http.port), "EXCHANGE_AUTH": "ntlm",
             "EXCHANGE_USE_SSL": "false", "EXCHANGE_USERNAME": username, "EXCHANGE_PASSWORD": password,
@@ -99,11 +102,13 @@ def start_smtp(state_dir: Path, endpoint, on_change):
     return SmtpLab(relay_view, endpoint, state_dir, on_change=on_change).start()
 
 
-def start_online(state_dir: Path, stats: Stats, reset: bool, port: int, restrict_inbound_connectors: bool):
+def start_online(state_dir: Path, stats: Stats, reset: bool, port: int, restrict_inbound_connectors: bool,
+                 latency: Latency):
     """Exchange Online's token service and REST endpoint (exchange_lab.online), started."""
     from .online import start_online as start
 
-    return start(state_dir, stats, reset=reset, port=port, restrict_inbound_connectors=restrict_inbound_connectors)
+    return start(state_dir, stats, reset=reset, port=port, restrict_inbound_connectors=restrict_inbound_connectors,
+                 latency=latency)
 
 
 def start_eop(state_dir: Path, online, smtp):
@@ -127,17 +132,22 @@ def serve(args: argparse.Namespace) -> int:
         (state_dir / STATS_JSON).unlink(missing_ok=True)
         shutil.rmtree(state_dir / MAILBOXES_DIR, ignore_errors=True)  # a fresh lab has no mail
     stats = Stats(state_dir / STATS_JSON)
+    latency = Latency(args.latency_runspace_open, args.latency_call, args.latency_token, stats)
 
     # Imported here so that --help and the transport never need the model loaded.
     from .exchange.organization import open_organization
 
-    endpoint = open_organization(state_dir, [Path(seed) for seed in args.seed], stats, args.reset)
+    seeds = [Path(seed) for seed in args.seed]
+    if args.server_name:
+        seeds = rename_server(state_dir, seeds, args.server_name)
+    endpoint = open_organization(state_dir, seeds, stats, args.reset)
     register_certificates(endpoint, args.certificate, args.expired_certificate)
-    remote = start_remote_powershell(state_dir, endpoint, stats, args.port, args.https_port)
-    published = LabJson(lab_json, lab_info(state_dir, remote))
+    remote = start_remote_powershell(state_dir, endpoint, stats, args.port, args.https_port, latency)
+    published = LabJson(lab_json, lab_info(state_dir, remote, latency))
     smtp = online = eop = None
     try:
-        online = start_online(state_dir, stats, args.reset, args.online_port, args.online_restrict_inbound_connectors)
+        online = start_online(state_dir, stats, args.reset, args.online_port, args.online_restrict_inbound_connectors,
+                              latency)
         published.update({"online": online.info()})
         # After the model (it reads the receive connectors); rewrites lab.json when they change.
         smtp = start_smtp(state_dir, endpoint, published.update)
@@ -163,6 +173,14 @@ def serve(args: argparse.Namespace) -> int:
         if callable(close):
             close()
     return 0
+
+
+def rename_server(state_dir: Path, seeds: list[Path], name: str) -> list[Path]:
+    """--server-name: the seeds (default: the captures) with their server renamed, in DIR/renamed-seeds."""
+    from .exchange.server_name import RENAMED_SEEDS_DIR, renamed_seeds
+    from .exchange.store import DEFAULT_SEEDS
+
+    return renamed_seeds(seeds or DEFAULT_SEEDS, name, state_dir / RENAMED_SEEDS_DIR)
 
 
 def register_certificates(endpoint, valid: list[str], expired: list[str]) -> None:
@@ -193,7 +211,33 @@ def build_parser() -> argparse.ArgumentParser:
                            help="HTTPS port of the Exchange Online stand-in (token service + REST), 0 = any free port")
     serve_cmd.add_argument("--online-restrict-inbound-connectors", action="store_true",
                            help="the tenant refuses New-InboundConnector as E5 developer tenants do")
+    serve_cmd.add_argument("--server-name", type=_server_name, metavar="NAME",
+                           help="rename the seeds' Exchange server (e.g. LAB-SRV-01), for many labs that look like "
+                                "separate servers; applies when the organisation is seeded (first start or --reset)")
+    serve_cmd.add_argument("--latency-runspace-open", type=_seconds, default=0.0, metavar="SECONDS",
+                           help="delay each RunspacePool open (the opening's first Receive), as a real server "
+                                "loading the Exchange cmdlets does (default 0)")
+    serve_cmd.add_argument("--latency-call", type=_seconds, default=0.0, metavar="SECONDS",
+                           help="delay every WSMan Command/Receive and Exchange Online InvokeCommand (default 0)")
+    serve_cmd.add_argument("--latency-token", type=_seconds, default=0.0, metavar="SECONDS",
+                           help="delay every token request of the Exchange Online stand-in (default 0)")
     return parser
+
+
+def _server_name(text: str) -> str:
+    from .exchange.server_name import check_server_name
+
+    try:
+        return check_server_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 600:
+        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 600, got {text}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

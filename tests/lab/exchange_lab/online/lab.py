@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import pki
+from ..latency import Latency
 from ..stats import Stats
 from . import registration as app_registration
 from .access_tokens import EXCHANGE_RESOURCE, AccessTokens
@@ -54,7 +55,7 @@ class OnlineLab:
 
 
 def start_online(state_dir: Path, stats: Stats, reset: bool = False, port: int = 0,
-                 restrict_inbound_connectors: bool = False) -> OnlineLab:
+                 restrict_inbound_connectors: bool = False, latency: Latency | None = None) -> OnlineLab:
     """Mint (once) the registration, open the tenant, and serve HTTPS on 127.0.0.1 in a thread."""
     state_dir = Path(state_dir)
     registration = app_registration.load_or_create(state_dir)
@@ -69,7 +70,7 @@ def start_online(state_dir: Path, stats: Stats, reset: bool = False, port: int =
     faults = Faults(faults_path)
     invoke = InvokeCommandService(registration, tokens, CmdletRunner(tenant, stats), stats, faults)
     server = OnlineHTTPServer(port, pki.server_context(authority.server_certificate()), TokenService(registration, tokens),
-                              invoke, stats, faults)
+                              invoke, stats, faults, latency)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                               name=f"online-{server.port}", daemon=True)
     thread.start()

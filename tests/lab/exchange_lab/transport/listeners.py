@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import pki
 from ..exchange.api import Endpoint
+from ..latency import Latency
 from ..stats import Stats
 from . import credentials as lab_credentials
 from .auth import BasicConnectionAuth, NtlmConnectionAuth
@@ -47,7 +48,8 @@ class RemotePowerShell:
 
 
 def start_remote_powershell(state_dir: Path, endpoint: Endpoint, stats: Stats,
-                            http_port: int = 0, https_port: int = 0) -> RemotePowerShell:
+                            http_port: int = 0, https_port: int = 0,
+                            latency: Latency | None = None) -> RemotePowerShell:
     """Bind both listeners on 127.0.0.1 (port 0 = any free port) and serve them on threads."""
     state_dir = Path(state_dir)
     credentials = lab_credentials.load_or_create(state_dir)
@@ -55,7 +57,7 @@ def start_remote_powershell(state_dir: Path, endpoint: Endpoint, stats: Stats,
     authority = pki.LabPKI(state_dir / pki.PKI_DIR)
     server_cert = authority.server_certificate()
 
-    service = WSManService(endpoint, stats, MACHINE_NAME)
+    service = WSManService(endpoint, stats, MACHINE_NAME, latency)
     http = WSManHTTPServer(http_port, service, stats, lambda: NtlmConnectionAuth(credentials, stats))
     https = WSManHTTPServer(
         https_port, service, stats,

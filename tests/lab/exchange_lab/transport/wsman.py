@@ -16,6 +16,7 @@ from typing import Callable
 import psrpcore
 
 from ..exchange.api import Endpoint
+from ..latency import Latency
 from ..stats import Stats
 from . import faults, soap
 from .shells import RunspaceSession, ShellRegistry
@@ -84,9 +85,15 @@ def _command_uuid(command_id: str | None) -> uuid.UUID:
 class WSManService:
     """Answers authenticated SOAP requests for the ``Microsoft.Exchange`` configuration."""
 
-    def __init__(self, endpoint: Endpoint, stats: Stats, machine_name: str):
+    def __init__(self, endpoint: Endpoint, stats: Stats, machine_name: str, latency: Latency | None = None):
         self._endpoint = endpoint
         self._stats = stats
+        self._stats.declare("runspace_opens")
+        self._latency = latency or Latency()
+        # Shells whose opening (the first shell-level Receive, which carries the pool's
+        # Opened state) has not been answered yet: that is where --latency-runspace-open applies.
+        self._opening: set[str] = set()
+        self._opening_lock = threading.Lock()
         self._machine = machine_name
         self._registry = ShellRegistry()
         self._stopping = threading.Event()
@@ -189,6 +196,9 @@ class WSManService:
         session.receive_data(self._decode(creation.text))
         self._registry.add(session)
         self._stats.increment("shells_created")
+        self._stats.increment("runspace_opens")  # every shell on this endpoint is a RunspacePool
+        with self._opening_lock:
+            self._opening.add(shell_id)
         created = (
             "<x:ResourceCreated>"
             f"{element('a', 'Address', caller.endpoint_url)}"
@@ -210,11 +220,14 @@ class WSManService:
     def _delete(self, request: WSManRequest, caller: Caller) -> tuple[str, str]:
         self._session(request, caller)  # validates configuration, shell and owner
         self._registry.remove(request.shell_id).close()
+        with self._opening_lock:
+            self._opening.discard(request.shell_id.upper())
         self._stats.increment("shells_deleted")
         return _TRANSFER + "DeleteResponse", ""
 
     def _command(self, request: WSManRequest, caller: Caller) -> tuple[str, str]:
         session = self._session(request, caller)
+        self._latency.called()
         command_line = self._body(request, "rsp", "CommandLine")
         command_id = (command_line.get("CommandId") or str(uuid.uuid4())).upper()
         arguments = command_line.find("{%s}Arguments" % _RSP)
@@ -241,6 +254,13 @@ class WSManService:
         command_id = desired.get("CommandId") if desired is not None else None
         command_id = command_id.upper() if command_id else None
         pipeline_id = _command_uuid(command_id) if command_id else None
+        if pipeline_id is None:
+            with self._opening_lock:
+                opening = session.shell_id in self._opening
+                self._opening.discard(session.shell_id)
+            if opening:
+                self._latency.runspace_opened()
+        self._latency.called()
 
         state_for_size = "Running" if command_id else None
         base = len(soap.envelope(_SHELL + "ReceiveResponse", request.message_id,
