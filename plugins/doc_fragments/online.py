@@ -13,16 +13,16 @@ options:
     description:
       - The Microsoft 365 tenant, as its GUID or its C(x.onmicrosoft.com) name.
       - If not set, the environment variable E(EXO_TENANT) is used.
+      - Required unless the task runs on the connection P(mailflow.exchange.online_session#connection).
     type: str
-    required: true
   client_id:
     description:
       - Application (client) ID of the Entra ID app registration the modules sign in as.
       - The app needs the application permission C(Exchange.ManageAsApp) of C(Office 365 Exchange Online)
         with admin consent, and its service principal the C(Exchange Administrator) role.
       - If not set, the environment variable E(EXO_CLIENT_ID) is used.
+      - Required unless the task runs on the connection P(mailflow.exchange.online_session#connection).
     type: str
-    required: true
   certificate:
     description:
       - PEM file with the certificate registered for the app (its SHA-1 thumbprint is computed).
@@ -105,5 +105,8 @@ notes:
   - >-
     Throttled or busy answers (HTTP 429 and 503, and for reads 504) are retried a few times, honouring
     C(Retry-After), for at most about a minute.
-  - The token is reused within one module run; it is not stored on disk.
+  - >-
+    The token is reused within one module run; it is not stored on disk. Over the connection
+    P(mailflow.exchange.online_session#connection) one token serves the whole play, and these connection
+    options are ignored: the connection's own apply.
 """

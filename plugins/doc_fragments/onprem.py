@@ -15,8 +15,9 @@ options:
         (C(http(s)://<host>/PowerShell), session configuration C(Microsoft.Exchange)) is used.
       - Any Exchange server of the organisation can manage connectors of every server.
       - If not set, the environment variable E(EXCHANGE_HOST) is used.
+      - Required unless the task runs on the connection P(mailflow.exchange.onprem_session#connection),
+        which takes the server from the inventory.
     type: str
-    required: true
   port:
     description:
       - TCP port of the endpoint. Defaults to 80, or 443 when O(use_ssl=true).
@@ -80,6 +81,9 @@ notes:
   - >-
     The modules run on the controller (C(connection: local) or C(delegate_to: localhost)) and talk to
     Exchange remotely; nothing is installed on the Exchange server.
+  - >-
+    Over the connection P(mailflow.exchange.onprem_session#connection) (one Exchange session per host
+    for the whole play) these connection options are ignored: the connection's own apply.
   - All calls are single cmdlets or pipelines of cmdlets with parameters, as the Exchange endpoint
     (NoLanguage mode) requires; values are never parsed as PowerShell.
 """

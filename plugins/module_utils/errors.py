@@ -67,4 +67,11 @@ class ExchangeError(Exception):
 
 
 class ExchangeConnectionError(ExchangeError):
-    """Exchange could not be reached, or refused the credentials or the TLS handshake."""
+    """Exchange could not be reached, or refused the credentials or the TLS handshake.
+
+    ``command_not_run`` is True when the failed call certainly never reached Exchange
+    (e.g. no TCP connection, or the shell was gone before the pipeline was created):
+    only then may a session repeat a write on a new connection.
+    """
+
+    command_not_run = False

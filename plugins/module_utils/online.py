@@ -18,6 +18,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import merged_argument_spec
 from ansible_collections.mailflow.exchange.plugins.module_utils import online_auth
+from ansible_collections.mailflow.exchange.plugins.module_utils.session import ONLINE, session_socket
 
 Cloud = namedtuple("Cloud", "login_host exchange_host")
 
@@ -31,8 +32,9 @@ CLOUDS = {
 }
 
 ONLINE_CONNECTION_SPEC = dict(
-    tenant=dict(type="str", required=True, fallback=(env_fallback, ["EXO_TENANT"])),
-    client_id=dict(type="str", required=True, fallback=(env_fallback, ["EXO_CLIENT_ID"])),
+    # Not required: a task over the online_session connection takes them from the inventory.
+    tenant=dict(type="str", fallback=(env_fallback, ["EXO_TENANT"])),
+    client_id=dict(type="str", fallback=(env_fallback, ["EXO_CLIENT_ID"])),
     certificate=dict(type="path", fallback=(env_fallback, ["EXO_CERTIFICATE"])),
     private_key=dict(type="path", fallback=(env_fallback, ["EXO_PRIVATE_KEY"])),
     pfx=dict(type="path", fallback=(env_fallback, ["EXO_PFX"])),
@@ -124,24 +126,46 @@ def check_online_options(module):
     """Reject impossible or unsafe connection settings before any traffic.
 
     Loads the credential too, so a missing file or a wrong pfx_password fails here.
+    Over the online_session connection the module's connection options are not
+    used (the session has its own, checked there), so nothing is checked here.
     """
-    params = module.params
+    if session_socket(module, ONLINE):
+        return
     for import_error, library in ((online_auth.CRYPTOGRAPHY_IMPORT_ERROR, "cryptography"),
                                   (online_auth.MSAL_IMPORT_ERROR, "msal")):
         if import_error:
             module.fail_json(msg=missing_required_lib(library), exception=import_error)
-    if params["cloud"] not in CLOUDS:
-        module.fail_json(msg="cloud must be one of %s, got %r" % (", ".join(sorted(CLOUDS)), params["cloud"]))
-    problem = credential_problem(params) or address_problem(params)
+    problem = online_problem(module.params)
     if problem:
         module.fail_json(msg=problem)
     try:
-        online_auth.load_credential(params)
+        online_auth.load_credential(module.params)
     except online_auth.CredentialError as err:
         module.fail_json(msg=str(err))
+    for warning in online_warnings(module.params):
+        module.warn(warning)
+
+
+def online_problem(params):
+    """Why the connection options cannot be used (None when they can); the credential file is not read."""
+    missing = [option for option in ("tenant", "client_id") if not params.get(option)]
+    if missing:
+        return ("%s required: give %s (or %s), or run the task on the connection "
+                "mailflow.exchange.online_session with mailflow_exo_<option> variables"
+                % (" and ".join(missing), " and ".join(missing),
+                   " and ".join("EXO_" + option.upper() for option in missing)))
+    if params["cloud"] not in CLOUDS:
+        return "cloud must be one of %s, got %r" % (", ".join(sorted(CLOUDS)), params["cloud"])
+    return credential_problem(params) or address_problem(params)
+
+
+def online_warnings(params):
+    """Warnings for settings that work but are unsupported or unsafe."""
+    warnings = []
     if params.get("client_secret"):
-        module.warn("client_secret: Microsoft documents only certificate credentials for app-only "
-                    "Exchange Online access; secrets work today but are unsupported. Prefer certificate or pfx.")
+        warnings.append("client_secret: Microsoft documents only certificate credentials for app-only "
+                        "Exchange Online access; secrets work today but are unsupported. Prefer certificate or pfx.")
     if not params["validate_certs"]:
-        module.warn("validate_certs=false: the TLS certificates of Entra ID and Exchange Online are not "
-                    "verified; anyone on the network path can take the token. Use ca_path instead.")
+        warnings.append("validate_certs=false: the TLS certificates of Entra ID and Exchange Online are not "
+                        "verified; anyone on the network path can take the token. Use ca_path instead.")
+    return warnings

@@ -23,6 +23,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeConnectionError,
     ExchangeError,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils.session import ONLINE, SessionClient, session_socket
 
 try:
     import requests
@@ -121,6 +122,15 @@ def _excerpt(body, limit=300):
     return text[:limit]
 
 
+def online_client(module):
+    """The client a module uses: over the online_session connection when the task runs on it
+    (the session's connection options apply, the module's are ignored), else a direct OnlineClient."""
+    socket_path = session_socket(module, ONLINE)
+    if socket_path:
+        return SessionClient(socket_path, ONLINE, warn=module.warn)
+    return OnlineClient(module.params, warn=module.warn)
+
+
 def _decode(response):
     try:
         return response.json()
@@ -185,6 +195,15 @@ class OnlineClient:
                                     cmdlet=cmdlet)
         raise ExchangeError("more than %d pages of %d objects: narrow the query" % (MAX_PAGES, PAGE_SIZE),
                             cmdlet=cmdlet)
+
+    def invoke_pipeline(self, commands):
+        """``[(cmdlet, parameters)]``, for callers written for both clients: the REST endpoint runs
+        one cmdlet per request, so a pipeline of several is refused."""
+        if len(commands) != 1:
+            raise ExchangeError("Exchange Online's REST endpoint runs one cmdlet per request, not a pipeline "
+                                "of %d" % len(commands), cmdlet=commands[-1][0] if commands else None)
+        cmdlet, parameters = commands[0]
+        return self.invoke(cmdlet, parameters)
 
     def _headers(self, cmdlet, request_id):
         return {

@@ -22,11 +22,14 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeError,
     category_name,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils.session import ONPREM, SessionClient, session_socket
 
 try:
     import requests
-    from pypsrp.exceptions import AuthenticationError, WinRMError, WinRMTransportError
+    from pypsrp.complex_objects import RunspacePoolState
+    from pypsrp.exceptions import AuthenticationError, WinRMError, WinRMTransportError, WSManFaultError
     from pypsrp.powershell import PowerShell, RunspacePool
+    from urllib3.exceptions import NewConnectionError
     from pypsrp.wsman import WSMan
 except ImportError:
     PYPSRP_IMPORT_ERROR = traceback.format_exc()
@@ -36,9 +39,12 @@ else:
 AUTH_CHOICES = ["kerberos", "negotiate", "ntlm", "basic", "credssp"]
 CONFIGURATION_NAME = "Microsoft.Exchange"
 ENDPOINT_PATH = "PowerShell"
+# WinRM's fault for a ShellId the server no longer has (ERROR_WSMAN_SHELL_NOT_FOUND, 0x8033805B).
+SHELL_NOT_FOUND = 2150858843
 
 ONPREM_CONNECTION_SPEC = dict(
-    host=dict(type="str", required=True, fallback=(env_fallback, ["EXCHANGE_HOST"])),
+    # Not required: a task over the onprem_session connection takes the host from the inventory.
+    host=dict(type="str", fallback=(env_fallback, ["EXCHANGE_HOST"])),
     port=dict(type="int", fallback=(env_fallback, ["EXCHANGE_PORT"])),
     use_ssl=dict(type="bool", default=False, fallback=(env_fallback, ["EXCHANGE_USE_SSL"])),
     auth=dict(type="str", default="kerberos", choices=AUTH_CHOICES,
@@ -56,23 +62,55 @@ CONNECTION_OPTIONS = frozenset(ONPREM_CONNECTION_SPEC)
 
 
 def check_connection_options(module):
-    """Reject unsafe or impossible connection settings before any traffic."""
-    params = module.params
+    """Reject unsafe or impossible connection settings before any traffic.
+
+    Over the onprem_session connection the module's connection options are not
+    used (the session has its own, checked there), so nothing is checked here.
+    """
+    if session_socket(module, ONPREM):
+        return
     if PYPSRP_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("pypsrp"), exception=PYPSRP_IMPORT_ERROR)
+    problem = connection_problem(module.params)
+    if problem:
+        module.fail_json(msg=problem)
+    for warning in connection_warnings(module.params):
+        module.warn(warning)
+
+
+def connection_problem(params):
+    """Why the connection options cannot be used (None when they can)."""
+    if not params["host"]:
+        return ("host is required: give host (or EXCHANGE_HOST), or run the task on the connection "
+                "mailflow.exchange.onprem_session with ansible_host")
     if params["auth"] == "basic" and not params["use_ssl"]:
-        module.fail_json(msg="auth=basic sends the password in clear text: it needs use_ssl=true "
-                             "(Exchange accepts Basic on /PowerShell only over HTTPS)")
+        return ("auth=basic sends the password in clear text: it needs use_ssl=true "
+                "(Exchange accepts Basic on /PowerShell only over HTTPS)")
     if params["auth"] in ("basic", "credssp", "ntlm") and not (params["username"] and params["password"]):
-        module.fail_json(msg="auth=%s needs username and password (or EXCHANGE_USERNAME and "
-                             "EXCHANGE_PASSWORD)" % params["auth"])
-    if params["use_ssl"] and not params["validate_certs"]:
-        module.warn("validate_certs=false: the Exchange server's TLS certificate is not verified; "
-                    "anyone on the network path can read the credentials. Use ca_path instead.")
+        return ("auth=%s needs username and password (or EXCHANGE_USERNAME and "
+                "EXCHANGE_PASSWORD)" % params["auth"])
     if params["operation_timeout"] >= params["connect_timeout"]:
-        module.fail_json(msg="operation_timeout (%d) must be smaller than connect_timeout (%d): the "
-                             "server answers a long poll after operation_timeout"
-                         % (params["operation_timeout"], params["connect_timeout"]))
+        return ("operation_timeout (%d) must be smaller than connect_timeout (%d): the "
+                "server answers a long poll after operation_timeout"
+                % (params["operation_timeout"], params["connect_timeout"]))
+    return None
+
+
+def connection_warnings(params):
+    """Warnings for settings that work but are unsafe."""
+    if params["use_ssl"] and not params["validate_certs"]:
+        return ["validate_certs=false: the Exchange server's TLS certificate is not verified; "
+                "anyone on the network path can read the credentials. Use ca_path instead."]
+    return []
+
+
+def onprem_client(module):
+    """The client a module uses: over the onprem_session connection when the task runs on it
+    (the session's connection options apply, the module's are ignored), else a direct OnPremClient."""
+    socket_path = session_socket(module, ONPREM)
+    if socket_path:
+        return SessionClient(socket_path, ONPREM, warn=module.warn)
+    return OnPremClient(module.params)
 
 
 def _cert_validation(params):
@@ -112,6 +150,11 @@ class OnPremClient:
             pool.open()
         self._pool = pool
 
+    @property
+    def is_open(self):
+        """True while the pool is open as far as the client knows (the server may have dropped it)."""
+        return self._pool is not None and self._pool.state == RunspacePoolState.OPENED
+
     def close(self):
         if self._pool is not None:
             pool, self._pool = self._pool, None
@@ -137,8 +180,12 @@ class OnPremClient:
             ps.add_cmdlet(cmdlet)
             for name, value in parameters.items():
                 ps.add_parameter(name, value)
+        with _connection_errors(self._params, starting=True):
+            ps.begin_invoke()
         with _connection_errors(self._params):
-            output = ps.invoke()
+            output = ps.end_invoke()
+        # A long-lived pool (onprem_session) would otherwise keep every finished pipeline.
+        self._pool.pipelines.pop(ps.id, None)
         if ps.had_errors or ps.streams.error:
             raise error_from_record(ps.streams.error[0] if ps.streams.error else None,
                                     commands[-1][0])
@@ -174,10 +221,16 @@ def _exception_type(exception):
 
 
 class _connection_errors:
-    """Turn transport failures into ExchangeConnectionError with a hint on what to fix."""
+    """Turn transport failures into ExchangeConnectionError with a hint on what to fix.
 
-    def __init__(self, params):
+    ``starting``: the pipeline is being created; a failure that proves the server
+    never got it (no TCP connection, or the shell is gone) marks the error
+    ``command_not_run`` so a session may repeat the call on a new pool.
+    """
+
+    def __init__(self, params, starting=False):
         self._params = params
+        self._starting = starting
 
     def __enter__(self):
         return self
@@ -188,7 +241,19 @@ class _connection_errors:
         hint = _connection_hint(exc, self._params)
         if hint is None:
             return False
-        raise ExchangeConnectionError("%s: %s" % (hint, _safe_text(exc, self._params))) from None
+        error = ExchangeConnectionError("%s: %s" % (hint, _safe_text(exc, self._params)))
+        error.command_not_run = self._starting and _never_reached_pipeline(exc)
+        raise error from None
+
+
+def _never_reached_pipeline(exc):
+    if isinstance(exc, WSManFaultError):
+        return exc.code == SHELL_NOT_FOUND
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        # urllib3 could not even open the TCP connection: nothing was sent.
+        cause = exc.args[0] if exc.args else None
+        return isinstance(getattr(cause, "reason", cause), NewConnectionError)
+    return False
 
 
 def _connection_hint(exc, params):

@@ -103,7 +103,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import
 from ansible_collections.mailflow.exchange.plugins.module_utils.domains import SMTP_DOMAIN
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    OnPremClient,
+    onprem_client,
     check_connection_options,
     onprem_argument_spec,
 )
@@ -120,7 +120,7 @@ def main():
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     try:
-        with OnPremClient(module.params) as client:
+        with onprem_client(module) as client:
             domains = [accepted_domain_values(obj) for obj in list_accepted_domains(client)]
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())

@@ -149,7 +149,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_ap
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import IP_RANGES, SERVER, InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    OnPremClient,
+    onprem_client,
     check_connection_options,
     onprem_argument_spec,
 )
@@ -261,7 +261,7 @@ def main():
     principal = Principal.from_input(params["user"])
     identity = identity_of(server, params["connector"])
     try:
-        with OnPremClient(params) as client:
+        with onprem_client(module) as client:
             result = PermissionTask(module, client, identity, principal, rights).run()
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())

@@ -174,7 +174,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api 
 from ansible_collections.mailflow.exchange.plugins.module_utils.domains import SMTP_DOMAIN
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    OnPremClient,
+    onprem_client,
     check_connection_options,
     onprem_argument_spec,
 )
@@ -210,7 +210,7 @@ def main():
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     try:
-        with OnPremClient(module.params) as client:
+        with onprem_client(module) as client:
             found = [Certificate(obj) for obj in list_certificates(client, server)]
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())

@@ -207,7 +207,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.online import (
     check_online_options,
     online_argument_spec,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import OnlineClient
+from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import online_client
 
 
 def _argument_spec():
@@ -323,7 +323,7 @@ def main():
     except RuleViolation as err:
         module.fail_json(msg=_refusal(err))
     try:
-        with OnlineClient(module.params, warn=module.warn) as client:
+        with online_client(module) as client:
             result = InboundConnectorTask(module, client, desired).run()
     except RuleViolation as err:
         module.fail_json(msg=_refusal(err))

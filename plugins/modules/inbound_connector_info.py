@@ -84,14 +84,14 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.online import (
     check_online_options,
     online_argument_spec,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import OnlineClient
+from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import online_client
 
 
 def main():
     module = AnsibleModule(argument_spec=online_argument_spec(dict(name=dict(type="str"))), supports_check_mode=True)
     check_online_options(module)
     try:
-        with OnlineClient(module.params, warn=module.warn) as client:
+        with online_client(module) as client:
             connectors = [connector_values(c) for c in list_connectors(client, module.params["name"])]
     except UnexpectedExchangeValue as err:
         module.fail_json(msg="cannot read what Exchange Online returned: %s" % err)

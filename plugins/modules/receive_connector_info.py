@@ -82,7 +82,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import SERVER, InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
-    OnPremClient,
+    onprem_client,
     check_connection_options,
     onprem_argument_spec,
 )
@@ -113,7 +113,7 @@ def main():
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     try:
-        with OnPremClient(module.params) as client:
+        with onprem_client(module) as client:
             connectors = [connector_values(c) for c in _read(client, server, module.params["name"])]
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())
