@@ -44,7 +44,7 @@ export PATH := $(BIN):$(PATH)
 # Keep pip chatter out of the logs; failures still print.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv demo test sanity units lab-tests integration lab-start lab-stop lab-env \
+.PHONY: help venv demo test sanity units lab-tests integration bench lab-start lab-stop lab-env \
 	tree demo-tree ansible-test-pip build-collection clean
 
 help:
@@ -55,6 +55,7 @@ help:
 	@echo 'make units        ansible-test units --python $(TEST_PYTHON)'
 	@echo 'make lab-tests    pytest tests/lab/tests'
 	@echo 'make integration  ansible-test integration against a local lab'
+	@echo 'make bench        benchmark against lab servers (not part of test; BENCH_* set sizes)'
 	@echo 'make lab-start    start the lab in the background ($(LAB_STATE)/lab.json)'
 	@echo 'make lab-stop     stop it'
 	@echo 'make lab-env      print export lines for the running lab (eval "$$(make -s lab-env)")'
@@ -94,6 +95,12 @@ ansible-test-pip: venv
 	@$(BIN)/python $(CURDIR)/tests/utils/seed_get_pip.py
 
 # --- tests ------------------------------------------------------------------
+
+# Not part of `make test`: it measures, it does not judge (tests/bench/bench.py says how).
+# Starts its own labs (BENCH_SERVERS of them) on free ports; results in $(BUILD_DIR)/bench.
+bench: venv
+	@echo '==> benchmark (tests/bench/bench.py)'
+	@BENCH_DIR=$(BUILD_DIR)/bench $(BIN)/python $(CURDIR)/tests/bench/bench.py
 
 test: sanity units lab-tests integration
 	@$(BIN)/python $(CURDIR)/tests/utils/junit_summary.py $(JUNIT_DIR) $(COLLECTION)/tests/output/junit

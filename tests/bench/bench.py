@@ -1,4 +1,6 @@
 #!/usr/bin/env python
+# Copyright: contributors to mailflow.exchange
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """``make bench``: the cost of a play against Exchange, next to the cost of the same play of pings.
 
 Runs (issue 8), for latency off and on, and for the direct path (connection local: every
@@ -173,7 +175,7 @@ class Bench:
             tasks = config["tasks"]
             if "a" in config["scenarios"]:
                 for mode in self.modes("onprem"):
-                    play = plays.receive_connector_play(tasks, f"BENCH {mode.upper()}")
+                    play = plays.receive_connector_play(tasks, f"BENCH {mode.upper()}", slot=10 + len(self.rows))
                     self.measure(fleet, one, "a-apply", latency, mode, "onprem", play, 1)
                     self.measure(fleet, one, "a-rerun", latency, mode, "onprem", play, 1)
             if "b" in config["scenarios"]:
@@ -184,9 +186,9 @@ class Bench:
             if "c" in config["scenarios"]:
                 for mode in self.modes("onprem"):
                     single = self.measure(fleet, one, "c-role-1", latency, mode, "onprem",
-                                          plays.relay_role_play(f"BENCH {mode.upper()} SINGLE"), 2)
+                                          plays.relay_role_play(f"BENCH {mode.upper()} SINGLE", slot=10 + len(self.rows)), 2)
                     many = self.measure(fleet, fleet.servers, f"c-role-{len(fleet.servers)}", latency, mode,
-                                        "onprem", plays.relay_role_play(f"BENCH {mode.upper()} RELAY"), 2)
+                                        "onprem", plays.relay_role_play(f"BENCH {mode.upper()} RELAY", slot=10 + len(self.rows)), 2)
                     batches = math.ceil(len(fleet.servers) / config["forks"])
                     per_batch = many["wall_s"] / batches
                     self.fanout.append({"latency": latency, "mode": mode, "servers": len(fleet.servers),

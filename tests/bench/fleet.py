@@ -1,3 +1,5 @@
+# Copyright: contributors to mailflow.exchange
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Many lab servers for the benchmark: one ``exchange-lab serve`` process per Exchange server.
 
 Each process is a separate endpoint (its own ports, state directory and stats) playing

@@ -1,3 +1,5 @@
+# Copyright: contributors to mailflow.exchange
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Resident memory of the lab and the controller, sampled from /proc while a play runs.
 
 The controller is ansible-playbook plus any ansible-connection process (the session
@@ -12,6 +14,8 @@ import time
 from pathlib import Path
 
 SAMPLE_SECONDS = 0.5
+# ansible-core starts the persistent connection as ansible/cli/scripts/ansible_connection_cli_stub.py.
+CONNECTION_NAMES = ("ansible-connection", "ansible_connection_cli_stub")
 
 
 def rss_kib(pid: int) -> int | None:
@@ -25,15 +29,16 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
-def marked_processes(marker: str, name: str) -> list[int]:
-    """Our processes whose command line contains ``name`` and whose environment holds ``marker``."""
+def marked_processes(marker: str, names: tuple[str, ...]) -> list[int]:
+    """Our processes whose command line contains one of ``names`` and whose environment holds ``marker``."""
     found = []
     needle = marker.encode()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            if name.encode() not in Path(f"/proc/{entry}/cmdline").read_bytes():
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            if not any(name.encode() in cmdline for name in names):
                 continue
             if needle in Path(f"/proc/{entry}/environ").read_bytes():
                 found.append(int(entry))
@@ -67,7 +72,7 @@ class Sampler:
                 return
 
     def _sample(self) -> None:
-        connections = sum(rss_kib(pid) or 0 for pid in marked_processes(self.marker, "ansible-connection"))
+        connections = sum(rss_kib(pid) or 0 for pid in marked_processes(self.marker, CONNECTION_NAMES))
         self.samples.append((time.monotonic() - self._started, rss_kib(self.lab_pid) or 0,
                              rss_kib(self.playbook_pid) or 0, connections))
 

@@ -1,3 +1,5 @@
+# Copyright: contributors to mailflow.exchange
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The benchmark's playbooks and inventories, written as JSON (which YAML reads as is).
 
 Every play runs against lab hosts whose connection details are host variables:
@@ -72,8 +74,12 @@ def _play(name: str, tasks: list, **extra) -> list:
              "tasks": tasks, **extra}]
 
 
-def receive_connector_play(count: int, prefix: str) -> list:
-    """``count`` tasks alternating a relay connector and its relay right (a: on-prem)."""
+def receive_connector_play(count: int, prefix: str, slot: int) -> list:
+    """``count`` tasks alternating a relay connector and its relay right (a: on-prem).
+
+    Exchange refuses two connectors with the same bindings and remote ranges: each play
+    gets its own ``slot`` (second octet of the device addresses).
+    """
     tasks = []
     for index in range(1, count + 1):
         number = (index + 1) // 2
@@ -82,7 +88,7 @@ def receive_connector_play(count: int, prefix: str) -> list:
             tasks.append({"name": f"connector {connector}", "mailflow.exchange.receive_connector": {
                 "name": connector, "server": "{{ lab_server }}", "usage": "Custom",
                 "transport_role": "FrontendTransport", "bindings": [f"0.0.0.0:{2600 + number}"],
-                "remote_ip_ranges": [f"10.1.{number}.10"], "permission_groups": ["AnonymousUsers"]}})
+                "remote_ip_ranges": [f"10.{slot}.{number}.10"], "permission_groups": ["AnonymousUsers"]}})
         else:
             tasks.append({"name": f"relay right on {connector}", "mailflow.exchange.ad_permission": {
                 "connector": connector, "server": "{{ lab_server }}", "user": "NT AUTHORITY\\ANONYMOUS LOGON",
@@ -98,10 +104,10 @@ def inbound_connector_play(count: int, prefix: str) -> list:
     return _play("b: inbound connectors", tasks)
 
 
-def relay_role_play(prefix: str) -> list:
+def relay_role_play(prefix: str, slot: int) -> list:
     role = {"role": "mailflow.exchange.onprem_relay", "vars": {
         "onprem_relay_style": "anonymous", "onprem_relay_servers": ["{{ lab_server }}"],
-        "onprem_relay_connector_prefix": prefix, "onprem_relay_devices": ["10.1.2.3", "10.1.2.4"],
+        "onprem_relay_connector_prefix": prefix, "onprem_relay_devices": [f"10.{slot}.2.3", f"10.{slot}.2.4"],
         # The SMTP proof talks to the lab's SMTP listeners, not to Exchange's PowerShell: left out.
         "onprem_relay_verify": False}}
     return [{"name": "c: onprem_relay role", "hosts": "all", "gather_facts": False,
