@@ -146,6 +146,8 @@ class Bench:
             "round_trips_per_task": round(used["round_trips"] / exchange_tasks, 1),
             "calls_per_task": round((used["pipelines"] + used["rest_requests"]) / exchange_tasks, 2),
             "writes": used["writes"] + used["online_writes"], "log": result["log"],
+            # Timings mean little on a busy machine: the 1-minute load average after the play says how busy.
+            "load_average": round(os.getloadavg()[0], 1),
         }
         self.rows.append(row)
         print(format_row(row), flush=True)
@@ -224,7 +226,7 @@ class Bench:
         print(HEADER)
         for latency in self.config["latencies"]:
             self.run_latency(latency)
-        results = {"settings": self.config, "rows": self.rows, "fanout": self.fanout, "memory": self.memory,
+        results = {"settings": self.config, "cpus": os.cpu_count(), "rows": self.rows, "fanout": self.fanout, "memory": self.memory,
                    "ping_floors": {f"{h}x{t}": round(w, 2) for (h, t), w in self.floors.items()},
                    "session_plugins": self.sessions}
         (self.out / "results.json").write_text(json.dumps(results, indent=1))
