@@ -48,7 +48,7 @@ def marked_processes(marker: str, names: tuple[str, ...]) -> list[int]:
 
 
 class Sampler:
-    """Samples (time, lab KiB, ansible-playbook KiB, ansible-connection KiB) until stopped."""
+    """Samples (time, lab KiB, ansible-playbook KiB, largest ansible-connection KiB) until stopped."""
 
     def __init__(self, lab_pid: int, playbook_pid: int, marker: str):
         self.lab_pid, self.playbook_pid, self.marker = lab_pid, playbook_pid, marker
@@ -72,7 +72,9 @@ class Sampler:
                 return
 
     def _sample(self) -> None:
-        connections = sum(rss_kib(pid) or 0 for pid in marked_processes(self.marker, CONNECTION_NAMES))
+        # The largest, not the sum: Ansible also starts a short-lived ansible-connection per task that
+        # only looks up the persistent process's socket; the persistent process is the one that lives on.
+        connections = max((rss_kib(pid) or 0 for pid in marked_processes(self.marker, CONNECTION_NAMES)), default=0)
         self.samples.append((time.monotonic() - self._started, rss_kib(self.lab_pid) or 0,
                              rss_kib(self.playbook_pid) or 0, connections))
 
