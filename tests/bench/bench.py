@@ -53,6 +53,7 @@ def settings() -> dict:
                        "token": float(env("BENCH_LATENCY_TOKEN", "0.2"))},
         "lab_start_timeout": float(env("BENCH_LAB_START_TIMEOUT", "300")),
         "play_timeout": float(env("BENCH_PLAY_TIMEOUT", "1200")),
+        "ping_each": env("BENCH_PING_EACH", "1") == "1",
     }
 
 
@@ -114,9 +115,10 @@ class Bench:
                 "memory": sampler.report() if sampler else None}
 
     def floor(self, servers, tasks: int) -> float:
-        """Wall time of ``tasks`` pings on ``servers`` (measured once per shape)."""
+        """Wall time of ``tasks`` pings on ``servers``: measured right after each play (BENCH_PING_EACH=1,
+        the default), so that both see the same machine load, or once per shape (0)."""
         key = (len(servers), tasks)
-        if key not in self.floors:
+        if key not in self.floors or self.config["ping_each"]:
             inventory = plays.write_inventory(self.work / f"ping-{len(servers)}.json", servers, self.python,
                                               "direct", "onprem")
             result = self.run_play(f"ping-{len(servers)}x{tasks}", plays.ping_play(tasks), inventory)
