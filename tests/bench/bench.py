@@ -152,6 +152,7 @@ class Bench:
             "load_average": round(os.getloadavg()[0], 1),
         }
         self.rows.append(row)
+        self.save()
         print(format_row(row), flush=True)
         return row
 
@@ -219,6 +220,13 @@ class Bench:
                        **(result["memory"] or {})}
         print(json.dumps(self.memory), flush=True)
 
+    def save(self) -> dict:
+        """results.json as far as the run got (rewritten after every play: a run cut short keeps its rows)."""
+        results = {"settings": self.config, "cpus": os.cpu_count(), "rows": self.rows, "fanout": self.fanout,
+                   "memory": self.memory, "session_plugins": self.sessions}
+        (self.out / "results.json").write_text(json.dumps(results, indent=1))
+        return results
+
     def run(self) -> int:
         subprocess.run([self.python, str(REPO / "tests" / "utils" / "collection_tree.py"), "link", str(self.tree)],
                        check=True, stdout=subprocess.DEVNULL)
@@ -228,10 +236,7 @@ class Bench:
         print(HEADER)
         for latency in self.config["latencies"]:
             self.run_latency(latency)
-        results = {"settings": self.config, "cpus": os.cpu_count(), "rows": self.rows, "fanout": self.fanout, "memory": self.memory,
-                   "ping_floors": {f"{h}x{t}": round(w, 2) for (h, t), w in self.floors.items()},
-                   "session_plugins": self.sessions}
-        (self.out / "results.json").write_text(json.dumps(results, indent=1))
+        results = self.save()
         print()
         print(render(results))
         print(f"\nresults: {self.out / 'results.json'}")
