@@ -200,6 +200,7 @@ class Bench:
                                         "forks": config["forks"], "batches": batches, "single_s": single["wall_s"],
                                         "fanout_s": many["wall_s"], "per_batch_s": round(per_batch, 2),
                                         "ratio": round(per_batch / single["wall_s"], 2)})
+                    self.save()
             if "memory" in config["scenarios"] and latency == config["latencies"][0]:
                 self.run_memory(fleet)
         finally:
