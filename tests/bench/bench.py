@@ -219,6 +219,7 @@ class Bench:
         self.memory = {"mode": mode, "tasks": count, "wall_s": round(result["wall"], 1), "failed": result["failed"],
                        "runspaces_opened": after["runspace_opens"] - before["runspace_opens"],
                        **(result["memory"] or {})}
+        self.save()
         print(json.dumps(self.memory), flush=True)
 
     def save(self) -> dict:
