@@ -19,6 +19,7 @@ import json
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -91,14 +92,15 @@ class Bench:
         with open(log_path, "wb") as log:
             started = time.monotonic()
             process = subprocess.Popen([str(self.bin / "ansible-playbook"), "-i", str(inventory), str(playbook)],
-                                       stdout=log, stderr=subprocess.STDOUT, env=self.env(), cwd=self.work)
+                                       stdout=log, stderr=subprocess.STDOUT, env=self.env(), cwd=self.work,
+                                       start_new_session=True)  # a timeout ends its forked workers too
             sampler = Sampler(sampler_lab_pid, process.pid, self.marker) if sampler_lab_pid else None
             if sampler:
                 sampler.__enter__()
             try:
                 process.wait(self.config["play_timeout"])
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait(30)
             finally:
                 if sampler:
