@@ -47,7 +47,7 @@ export PATH := $(BIN):$(PATH)
 # Keep pip chatter out of the logs; failures still print.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help kerberos-deps venv demo test sanity units lab-tests integration secrets-scan lab-start lab-stop lab-env \
+.PHONY: help kerberos-deps venv demo test sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
 	tree demo-tree ansible-test-pip build-collection clean lint docs galaxy-install-test packaging-tests
 
 help:
@@ -64,6 +64,7 @@ help:
 	@echo 'make galaxy-install-test  build the tarball, install it into an empty directory, run the demo from there'
 	@echo 'make packaging-tests      AWX credential types through ansible-runner, execution environment, module_defaults groups'
 	@echo 'make secrets-scan run the relay playbooks at -vvvv against a lab and grep for every secret'
+	@echo 'make bench        benchmark against lab servers (not part of test; BENCH_* set sizes)'
 	@echo 'make lab-start    start the lab in the background ($(LAB_STATE)/lab.json)'
 	@echo 'make lab-stop     stop it'
 	@echo 'make lab-env      print export lines for the running lab (eval "$$(make -s lab-env)")'
@@ -128,6 +129,12 @@ ansible-test-pip: venv
 	@$(BIN)/python $(CURDIR)/tests/utils/seed_get_pip.py
 
 # --- tests ------------------------------------------------------------------
+
+# Not part of `make test`: it measures, it does not judge (tests/bench/bench.py says how).
+# Starts its own labs (BENCH_SERVERS of them) on free ports; results in $(BUILD_DIR)/bench.
+bench: venv
+	@echo '==> benchmark (tests/bench/bench.py)'
+	@BENCH_DIR=$(BUILD_DIR)/bench $(BIN)/python $(CURDIR)/tests/bench/bench.py
 
 test: sanity units lab-tests lint docs galaxy-install-test packaging-tests integration secrets-scan
 	@$(BIN)/python $(CURDIR)/tests/utils/junit_summary.py $(JUNIT_DIR) $(COLLECTION)/tests/output/junit

@@ -3,6 +3,7 @@
     exchange-lab serve --state DIR [--seed FILE.xml ...] [--port 0] [--https-port 0] [--reset]
                        [--online-port 0] [--online-restrict-inbound-connectors] [--max-runspaces-per-user 18]
                        [--kerberos [--kerberos-port 0] [--kerberos-realm LAB.TEST]]
+                       [--latency-runspace-open S] [--latency-call S] [--latency-token S]
 
 ``serve`` opens the Exchange model in DIR, starts the remote PowerShell, SMTP, Exchange
 Online (token service + REST) and Exchange Online Protection (SMTP) listeners on 127.0.0.1,
@@ -20,6 +21,7 @@ import shutil
 from pathlib import Path
 
 from .faults import FAULTS_FILE, FaultPlan, lab_json_entry
+from .latency import Latency
 from .stats import Stats
 from .transport import CONFIGURATION_NAME, RemotePowerShell, start_remote_powershell
 from .transport.credentials import write_private
@@ -31,7 +33,7 @@ MAILBOXES_DIR = "mailboxes"  # exchange_lab.smtp.mailboxes.MAILBOXES_DIR (not im
 log = logging.getLogger(__name__)
 
 
-def lab_info(state_dir: Path, remote: RemotePowerShell, kdc=None) -> dict:
+def lab_info(state_dir: Path, remote: RemotePowerShell, latency: Latency, kdc=None) -> dict:
     """The contents of lab.json: how to reach the lab and where its files are."""
     username, password = remote.credentials.username, remote.credentials.password
     host = "127.0.0.1"
@@ -50,6 +52,7 @@ def lab_info(state_dir: Path, remote: RemotePowerShell, kdc=None) -> dict:
         "stats": str(state_dir / STATS_JSON),
         "state": str(state_dir),
         "pid": os.getpid(),
+        "latency": latency.info(),
         "env": {
             "EXCHANGE_HOST": host, "EXCHANGE_PORT": str(remote.http.port), "EXCHANGE_AUTH": "ntlm",
             "EXCHANGE_USE_SSL": "false", "EXCHANGE_USERNAME": username, "EXCHANGE_PASSWORD": password,
@@ -130,12 +133,12 @@ def start_smtp(state_dir: Path, endpoint, on_change):
 
 
 def start_online(state_dir: Path, stats: Stats, reset: bool, port: int, restrict_inbound_connectors: bool,
-                 plan: FaultPlan):
+                 plan: FaultPlan, latency: Latency):
     """Exchange Online's token service and REST endpoint (exchange_lab.online), started."""
     from .online import start_online as start
 
     return start(state_dir, stats, reset=reset, port=port, restrict_inbound_connectors=restrict_inbound_connectors,
-                 plan=plan)
+                 plan=plan, latency=latency)
 
 
 def start_eop(state_dir: Path, online, smtp):
@@ -161,29 +164,33 @@ def serve(args: argparse.Namespace) -> int:
     stats = Stats(state_dir / STATS_JSON)
     plan = FaultPlan(state_dir / FAULTS_FILE, stats)
     plan.clear()  # faults never outlive the lab run that a test switched them on for
+    latency = Latency(args.latency_runspace_open, args.latency_call, args.latency_token, stats)
 
     # Imported here so that --help and the transport never need the model loaded.
     from .exchange.organization import open_organization
 
-    endpoint = open_organization(state_dir, [Path(seed) for seed in args.seed], stats, args.reset)
+    seeds = [Path(seed) for seed in args.seed]
+    if args.server_name:
+        seeds = rename_server(state_dir, seeds, args.server_name)
+    endpoint = open_organization(state_dir, seeds, stats, args.reset)
     register_certificates(endpoint, args.certificate, args.expired_certificate)
     register_special_certificates(endpoint, args.certificate_days, args.reissued_certificate)
     kdc = start_kdc(state_dir, args.kerberos_realm) if args.kerberos else None
     kdc_info = kdc.start() if kdc is not None else None
     try:
         remote = start_remote_powershell(state_dir, endpoint, stats, args.port, args.https_port, plan,
-                                         args.max_runspaces_per_user,
+                                         args.max_runspaces_per_user, latency=latency,
                                          kerberos=kdc_info, kerberos_port=args.kerberos_port)
     except BaseException:
         if kdc is not None:
             kdc.stop()
         raise
-    published = LabJson(lab_json, {**lab_info(state_dir, remote, kdc_info), "faults": lab_json_entry(plan),
+    published = LabJson(lab_json, {**lab_info(state_dir, remote, latency, kdc_info), "faults": lab_json_entry(plan),
                                    "max_runspaces_per_user": args.max_runspaces_per_user})
     smtp = online = eop = None
     try:
         online = start_online(state_dir, stats, args.reset, args.online_port, args.online_restrict_inbound_connectors,
-                              plan)
+                              plan, latency)
         published.update({"online": online.info()})
         # After the model (it reads the receive connectors); rewrites lab.json when they change.
         smtp = start_smtp(state_dir, endpoint, published.update)
@@ -211,6 +218,14 @@ def serve(args: argparse.Namespace) -> int:
         if callable(close):
             close()
     return 0
+
+
+def rename_server(state_dir: Path, seeds: list[Path], name: str) -> list[Path]:
+    """--server-name: the seeds (default: the captures) with their server renamed, in DIR/renamed-seeds."""
+    from .exchange.server_name import RENAMED_SEEDS_DIR, renamed_seeds
+    from .exchange.store import DEFAULT_SEEDS
+
+    return renamed_seeds(seeds or DEFAULT_SEEDS, name, state_dir / RENAMED_SEEDS_DIR)
 
 
 def register_certificates(endpoint, valid: list[str], expired: list[str]) -> None:
@@ -275,7 +290,33 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--max-runspaces-per-user", type=int, default=18, metavar="N",
                            help="open runspaces one user may hold; more are refused with Exchange's throttling "
                                 "fault (default 18, PowerShellMaxConcurrency)")
+    serve_cmd.add_argument("--server-name", type=_server_name, metavar="NAME",
+                           help="rename the seeds' Exchange server (e.g. LAB-SRV-01), for many labs that look like "
+                                "separate servers; applies when the organisation is seeded (first start or --reset)")
+    serve_cmd.add_argument("--latency-runspace-open", type=_seconds, default=0.0, metavar="SECONDS",
+                           help="delay each RunspacePool open (the opening's first Receive), as a real server "
+                                "loading the Exchange cmdlets does (default 0)")
+    serve_cmd.add_argument("--latency-call", type=_seconds, default=0.0, metavar="SECONDS",
+                           help="delay every WSMan Command/Receive and Exchange Online InvokeCommand (default 0)")
+    serve_cmd.add_argument("--latency-token", type=_seconds, default=0.0, metavar="SECONDS",
+                           help="delay every token request of the Exchange Online stand-in (default 0)")
     return parser
+
+
+def _server_name(text: str) -> str:
+    from .exchange.server_name import check_server_name
+
+    try:
+        return check_server_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 600:
+        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 600, got {text}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import pki
+from ..latency import Latency
 from ..stats import Stats
 from . import registration as app_registration
 from .access_tokens import EXCHANGE_RESOURCE, AccessTokens
@@ -60,7 +61,8 @@ class OnlineLab:
 
 
 def start_online(state_dir: Path, stats: Stats, reset: bool = False, port: int = 0,
-                 restrict_inbound_connectors: bool = False, plan: FaultPlan | None = None) -> OnlineLab:
+                 restrict_inbound_connectors: bool = False, plan: FaultPlan | None = None,
+                 latency: Latency | None = None) -> OnlineLab:
     """Mint (once) the registration, open the tenant, and serve HTTPS on 127.0.0.1 in a thread."""
     state_dir = Path(state_dir)
     registration = app_registration.load_or_create(state_dir)
@@ -78,7 +80,7 @@ def start_online(state_dir: Path, stats: Stats, reset: bool = False, port: int =
     faults = Faults(plan)
     invoke = InvokeCommandService(registration, tokens, CmdletRunner(tenant, stats), stats, faults)
     server = OnlineHTTPServer(port, pki.server_context(authority.server_certificate()), TokenService(registration, tokens),
-                              invoke, stats, faults)
+                              invoke, stats, faults, latency)
     server.tls_override = TlsFaults(plan, state_dir / pki.PKI_DIR, "online")
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                               name=f"online-{server.port}", daemon=True)

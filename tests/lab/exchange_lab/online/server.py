@@ -15,6 +15,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
+from ..latency import Latency
 from ..loopback_http import LoopbackHTTPServer
 from ..stats import Stats
 from . import aadsts
@@ -33,12 +34,13 @@ _INVOKE = re.compile(r"^/adminapi/beta/([^/]+)/InvokeCommand$", re.IGNORECASE)
 
 class OnlineHTTPServer(LoopbackHTTPServer):
     def __init__(self, port: int, tls: ssl.SSLContext, token_service: TokenService,
-                 invoke: InvokeCommandService, stats: Stats, faults: Faults):
+                 invoke: InvokeCommandService, stats: Stats, faults: Faults, latency: Latency | None = None):
         self.token_service = token_service
         self.invoke = invoke
         self.stats = stats
         self.faults = faults
-        stats.declare("token_requests")
+        self.latency = latency or Latency()
+        stats.declare("token_requests", "round_trips")
         super().__init__(port, OnlineRequestHandler, tls)
 
     @property
@@ -55,6 +57,7 @@ class OnlineRequestHandler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
     def do_GET(self):
+        self.server.stats.increment("round_trips")
         path = urlsplit(self.path).path
         match = _METADATA.match(path)
         if self._read_body() is None:
@@ -68,6 +71,7 @@ class OnlineRequestHandler(BaseHTTPRequestHandler):
         self._send(Response(200, body, {"Content-Type": "application/json; charset=utf-8"}))
 
     def do_POST(self):
+        self.server.stats.increment("round_trips")
         url = urlsplit(self.path)
         body = self._read_body()
         if body is None:
@@ -76,6 +80,7 @@ class OnlineRequestHandler(BaseHTTPRequestHandler):
         if token_match:
             return self._token(token_match.group(1), body)
         if invoke_match:
+            self.server.latency.called()
             query = dict(parse_qsl(url.query, keep_blank_values=True))
             return self._send(self.server.invoke.handle(self.server.base_url, invoke_match.group(1), query,
                                                         self.headers, body))
@@ -83,6 +88,7 @@ class OnlineRequestHandler(BaseHTTPRequestHandler):
 
     def _token(self, tenant: str, body: bytes) -> None:
         self.server.stats.increment("token_requests")
+        self.server.latency.token_issued()
         fault = self.server.faults.take("token")
         if fault is not None:
             return self._send(Response(fault.status, fault.body(), fault.headers()))

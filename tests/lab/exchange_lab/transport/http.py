@@ -32,6 +32,7 @@ class WSManHTTPServer(LoopbackHTTPServer):
                  new_auth: Callable[[], ConnectionAuth], tls: ssl.SSLContext | None = None):
         self.service = service
         self.stats = stats
+        stats.declare("round_trips")
         self.new_auth = new_auth
         super().__init__(port, WSManRequestHandler, tls)
 
@@ -55,6 +56,7 @@ class WSManRequestHandler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.server.stats.increment("http_requests")
+        self.server.stats.increment("round_trips")
         body = self._read_body()
         if body is None:
             return

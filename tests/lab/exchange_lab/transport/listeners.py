@@ -14,6 +14,7 @@ from .. import pki
 from ..exchange.api import Endpoint
 from ..faults import FaultPlan
 from ..tls_faults import TlsFaults
+from ..latency import Latency
 from ..stats import Stats
 from . import credentials as lab_credentials
 from .auth import BasicConnectionAuth, NtlmConnectionAuth
@@ -59,10 +60,12 @@ class RemotePowerShell:
 def start_remote_powershell(state_dir: Path, endpoint: Endpoint, stats: Stats,
                             http_port: int = 0, https_port: int = 0, plan: FaultPlan | None = None,
                             max_runspaces_per_user: int = DEFAULT_MAX_RUNSPACES_PER_USER,
+                            latency: Latency | None = None,
                             kerberos=None, kerberos_port: int = 0) -> RemotePowerShell:
     """Bind the listeners on 127.0.0.1 (port 0 = any free port) and serve them on threads.
 
     ``plan``: the lab's fault plan (sections ``wsman`` and ``tls``), None for none.
+    ``latency``: delays to add (--latency-*), None for none.
     ``kerberos`` (an exchange_lab.kdc.KdcInfo) adds the Kerberos listener.
     """
     state_dir = Path(state_dir)
@@ -71,7 +74,7 @@ def start_remote_powershell(state_dir: Path, endpoint: Endpoint, stats: Stats,
     authority = pki.LabPKI(state_dir / pki.PKI_DIR)
     server_cert = authority.server_certificate()
 
-    service = WSManService(endpoint, stats, MACHINE_NAME, plan, max_runspaces_per_user)
+    service = WSManService(endpoint, stats, MACHINE_NAME, plan, max_runspaces_per_user, latency)
     http = WSManHTTPServer(http_port, service, stats, lambda: NtlmConnectionAuth(credentials, stats))
     https = WSManHTTPServer(
         https_port, service, stats,

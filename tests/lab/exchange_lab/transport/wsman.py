@@ -17,6 +17,7 @@ import psrpcore
 
 from ..exchange.api import Endpoint
 from ..faults import FaultPlan
+from ..latency import Latency
 from ..stats import Stats
 from . import faults, soap
 from .shells import RunspaceSession, ShellRegistry
@@ -98,9 +99,15 @@ class WSManService:
     """Answers authenticated SOAP requests for the ``Microsoft.Exchange`` configuration."""
 
     def __init__(self, endpoint: Endpoint, stats: Stats, machine_name: str, plan: FaultPlan | None = None,
-                 max_runspaces_per_user: int = DEFAULT_MAX_RUNSPACES_PER_USER):
+                 max_runspaces_per_user: int = DEFAULT_MAX_RUNSPACES_PER_USER, latency: Latency | None = None):
         self._endpoint = endpoint
         self._stats = stats
+        self._stats.declare("runspace_opens")
+        self._latency = latency or Latency()
+        # Shells whose opening (the first shell-level Receive, which carries the pool's
+        # Opened state) has not been answered yet: that is where --latency-runspace-open applies.
+        self._opening: set[str] = set()
+        self._opening_lock = threading.Lock()
         self._machine = machine_name
         self._plan = plan
         self.max_runspaces_per_user = max_runspaces_per_user
@@ -215,6 +222,9 @@ class WSManService:
             self._stats.increment("runspaces_refused")
             raise faults.runspaces_exceeded(self.max_runspaces_per_user)
         self._stats.increment("shells_created")
+        self._stats.increment("runspace_opens")  # every shell on this endpoint is a RunspacePool
+        with self._opening_lock:
+            self._opening.add(shell_id)
         created = (
             "<x:ResourceCreated>"
             f"{element('a', 'Address', caller.endpoint_url)}"
@@ -242,11 +252,14 @@ class WSManService:
     def _delete(self, request: WSManRequest, caller: Caller) -> tuple[str, str]:
         self._session(request, caller)  # validates configuration, shell and owner
         self._registry.remove(request.shell_id).close()
+        with self._opening_lock:
+            self._opening.discard(request.shell_id.upper())
         self._stats.increment("shells_deleted")
         return _TRANSFER + "DeleteResponse", ""
 
     def _command(self, request: WSManRequest, caller: Caller) -> tuple[str, str]:
         session = self._session(request, caller)
+        self._latency.called()
         command_line = self._body(request, "rsp", "CommandLine")
         command_id = (command_line.get("CommandId") or str(uuid.uuid4())).upper()
         arguments = command_line.find("{%s}Arguments" % _RSP)
@@ -278,6 +291,13 @@ class WSManService:
         command_id = desired.get("CommandId") if desired is not None else None
         command_id = command_id.upper() if command_id else None
         pipeline_id = _command_uuid(command_id) if command_id else None
+        if pipeline_id is None:
+            with self._opening_lock:
+                opening = session.shell_id in self._opening
+                self._opening.discard(session.shell_id)
+            if opening:
+                self._latency.runspace_opened()
+        self._latency.called()
 
         state_for_size = "Running" if command_id else None
         base = len(soap.envelope(_SHELL + "ReceiveResponse", request.message_id,
