@@ -7,6 +7,7 @@ connections, and clients going away are logged as routine, not as errors.
 import logging
 import socket
 import ssl
+import struct
 import sys
 import threading
 from http.server import ThreadingHTTPServer
@@ -15,6 +16,17 @@ from typing import Callable, Optional
 log = logging.getLogger(__name__)
 
 TLS_HANDSHAKE_TIMEOUT = 10.0
+
+
+def reset_connection(handler) -> None:
+    """Cut a handler's connection with a TCP RST (linger 0), answering nothing: the fault
+    plans' ``reset`` (the request was handled, the client never hears how)."""
+    handler.close_connection = True
+    try:
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.connection.close()
+    except OSError:
+        pass
 
 
 class LoopbackHTTPServer(ThreadingHTTPServer):

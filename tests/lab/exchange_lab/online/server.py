@@ -8,15 +8,13 @@ Routes:
 import json
 import logging
 import re
-import socket
 import ssl
-import struct
 import uuid
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
 from ..latency import Latency
-from ..loopback_http import LoopbackHTTPServer
+from ..loopback_http import LoopbackHTTPServer, reset_connection
 from ..stats import Stats
 from . import aadsts
 from .faults import Faults
@@ -118,13 +116,7 @@ class OnlineRequestHandler(BaseHTTPRequestHandler):
 
     def _send(self, response: Response) -> None:
         if response.reset:
-            # The fault plan's reset: the cmdlet ran, the client never hears how (TCP RST, linger 0).
-            self.close_connection = True
-            try:
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()
-            except OSError:
-                pass
+            reset_connection(self)  # the fault plan's reset: the cmdlet ran, the client never hears how
             return
         raw = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
         self.send_response(response.status)

@@ -58,16 +58,52 @@ def _split_authorization(headers) -> tuple[str, str]:
     return scheme.lower(), token.strip()
 
 
-class NtlmConnectionAuth:
-    """NTLM with message encryption (the HTTP listener)."""
+class SealedConnectionAuth:
+    """What the HTTP listeners' Windows authentication shares: the user a completed context
+    authenticated, and WinRM message encryption of every body with that context.
 
-    CHALLENGE = {"WWW-Authenticate": "NTLM"}
+    Subclasses set CHALLENGE and SEALING_PROTOCOLS (the encryption protocol names accepted) and
+    implement accept() with their own handshake.
+    """
+
+    CHALLENGE: dict = {}
+    SEALING_PROTOCOLS: tuple = (sealing.PROTOCOL,)
 
     def __init__(self, credentials: LabCredentials, stats: Stats):
         self._credentials = credentials
         self._stats = stats
         self._context = None
         self._user: str | None = None
+        self._protocol = sealing.PROTOCOL
+
+    def seal(self, soap: bytes) -> tuple[str, bytes]:
+        return sealing.seal(self._context, soap, self._protocol)
+
+    def _open(self, headers, body: bytes) -> Authenticated:
+        if not body:
+            return Authenticated(self._user, b"")
+        protocol = sealing.protocol_of(headers.get("Content-Type", ""))
+        if protocol not in self.SEALING_PROTOCOLS:
+            # GUESS: WinRM with AllowUnencrypted=false answers an unencrypted
+            # body with 401 (as reported for NTLM clients without encryption).
+            self._refuse("unencrypted messages are not allowed over HTTP")
+        self._protocol = protocol
+        try:
+            return Authenticated(self._user, sealing.unseal(self._context, body))
+        except sealing.SealingError as exc:
+            self._context, self._user = None, None
+            self._refuse(f"cannot decrypt the request: {exc}")
+
+    def _refuse(self, reason: str) -> NoReturn:
+        self._stats.increment("auth_failures")
+        log.info("HTTP 401: %s", reason)
+        raise Refused(dict(self.CHALLENGE), reason)
+
+
+class NtlmConnectionAuth(SealedConnectionAuth):
+    """NTLM with message encryption (the HTTP listener)."""
+
+    CHALLENGE = {"WWW-Authenticate": "NTLM"}
 
     def accept(self, headers, body: bytes) -> Authenticated:
         scheme, token = _split_authorization(headers)
@@ -80,9 +116,6 @@ class NtlmConnectionAuth:
             # The anonymous first request of every handshake: not a failure.
             raise Refused(dict(self.CHALLENGE), "authentication required")
         return self._open(headers, body)
-
-    def seal(self, soap: bytes) -> tuple[str, bytes]:
-        return sealing.seal(self._context, soap)
 
     def _handshake(self, token: str) -> None:
         """One NTLM leg; raises Refused until the context is complete."""
@@ -101,24 +134,6 @@ class NtlmConnectionAuth:
         if self._user is None:
             self._context = None
             self._refuse("NTLM authenticated an unknown account")
-
-    def _open(self, headers, body: bytes) -> Authenticated:
-        if not body:
-            return Authenticated(self._user, b"")
-        if not sealing.is_sealed(headers.get("Content-Type", "")):
-            # GUESS: WinRM with AllowUnencrypted=false answers an unencrypted
-            # body with 401 (as reported for NTLM clients without encryption).
-            self._refuse("unencrypted messages are not allowed over HTTP")
-        try:
-            return Authenticated(self._user, sealing.unseal(self._context, body))
-        except sealing.SealingError as exc:
-            self._context, self._user = None, None
-            self._refuse(f"cannot decrypt the request: {exc}")
-
-    def _refuse(self, reason: str) -> NoReturn:
-        self._stats.increment("auth_failures")
-        log.info("HTTP 401: %s", reason)
-        raise Refused(dict(self.CHALLENGE), reason)
 
 
 class BasicConnectionAuth:

@@ -6,14 +6,12 @@ connection is tracked, so shutdown can cut idle keep-alive connections
 instead of waiting for them.
 """
 import logging
-import socket
 import ssl
-import struct
 from http.server import BaseHTTPRequestHandler
 from typing import Callable
 from urllib.parse import urlsplit
 
-from ..loopback_http import LoopbackHTTPServer
+from ..loopback_http import LoopbackHTTPServer, reset_connection
 from ..stats import Stats
 from .auth import ConnectionAuth, Refused
 from .wsman import Caller, ResetConnection, WSManService
@@ -75,7 +73,7 @@ class WSManRequestHandler(BaseHTTPRequestHandler):
         try:
             status, response = self.server.service.handle(accepted.soap, caller)
         except ResetConnection:
-            self._reset()
+            reset_connection(self)
             return
         content_type, payload = self.auth.seal(response)
         self._reply(status, {**accepted.headers, "Content-Type": content_type}, payload)
@@ -106,15 +104,6 @@ class WSManRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(body)
-
-    def _reset(self) -> None:
-        """Cut the connection with a TCP RST (linger 0), answering nothing."""
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-        except OSError:
-            pass
 
     def log_message(self, format, *args):
         log.debug("%s %s", self.address_string(), format % args)

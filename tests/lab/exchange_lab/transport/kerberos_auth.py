@@ -10,34 +10,28 @@ named HTTP-SPNEGO- or HTTP-Kerberos-session-encrypted after the scheme used.
 """
 import base64
 import binascii
-import logging
-from typing import NoReturn
 
 import spnego
 from spnego.exceptions import SpnegoError
 
 from ..stats import Stats
 from . import sealing
-from .auth import Authenticated, Refused
+from .auth import Authenticated, Refused, SealedConnectionAuth
 from .credentials import LabCredentials
 
-log = logging.getLogger(__name__)
 
 SCHEMES = ("negotiate", "kerberos")
 
 
-class KerberosConnectionAuth:
+class KerberosConnectionAuth(SealedConnectionAuth):
     # GUESS: the schemes and their order as IIS offers them on Exchange's /PowerShell (Windows
     # authentication with the Negotiate and Kerberos providers); no capture shows the headers.
     CHALLENGE = {"WWW-Authenticate": ["Negotiate", "Kerberos"]}
+    SEALING_PROTOCOLS = sealing.PROTOCOLS
 
     def __init__(self, credentials: LabCredentials, stats: Stats):
-        self._credentials = credentials
-        self._stats = stats
-        self._context = None
-        self._user: str | None = None
+        super().__init__(credentials, stats)
         self._scheme = "Negotiate"
-        self._protocol = sealing.PROTOCOL
         self._final_token: bytes | None = None
 
     def accept(self, headers, body: bytes) -> Authenticated:
@@ -53,9 +47,6 @@ class KerberosConnectionAuth:
             token, self._final_token = self._final_token, None
             accepted.headers["WWW-Authenticate"] = f"{self._scheme} " + base64.b64encode(token).decode()
         return accepted
-
-    def seal(self, soap: bytes) -> tuple[str, bytes]:
-        return sealing.seal(self._context, soap, self._protocol)
 
     def _handshake(self, scheme: str, token: str) -> None:
         if self._context is None or self._context.complete:
@@ -80,22 +71,3 @@ class KerberosConnectionAuth:
             self._context = None
             self._refuse("Kerberos authenticated an unknown account")
         self._final_token = out_token  # the AP-REP, sent with the reply to this request
-
-    def _open(self, headers, body: bytes) -> Authenticated:
-        if not body:
-            return Authenticated(self._user, b"")
-        protocol = sealing.protocol_of(headers.get("Content-Type", ""))
-        if protocol is None:
-            # GUESS: as for NTLM, WinRM over HTTP refuses an unencrypted body with 401.
-            self._refuse("unencrypted messages are not allowed over HTTP")
-        self._protocol = protocol
-        try:
-            return Authenticated(self._user, sealing.unseal(self._context, body))
-        except sealing.SealingError as exc:
-            self._context, self._user = None, None
-            self._refuse(f"cannot decrypt the request: {exc}")
-
-    def _refuse(self, reason: str) -> NoReturn:
-        self._stats.increment("auth_failures")
-        log.info("HTTP 401: %s", reason)
-        raise Refused(dict(self.CHALLENGE), reason)

@@ -33,10 +33,6 @@ def protocol_of(content_type: str) -> str | None:
     return next((protocol for protocol in PROTOCOLS if protocol.lower() in value), None)
 
 
-def is_sealed(content_type: str) -> bool:
-    return protocol_of(content_type) == PROTOCOL
-
-
 def unseal(context: Any, body: bytes) -> bytes:
     """Return the plain SOAP inside one encrypted multipart body."""
     # Clients differ in whitespace after "--" (pypsrp notes Exchange does), so
