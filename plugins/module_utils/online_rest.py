@@ -128,6 +128,8 @@ def online_client(module):
     if socket_path:
         return SessionClient(socket_path, ONLINE, warn=module.warn)
     return OnlineClient(module.params, warn=module.warn)
+
+
 def _never_sent(err):
     """A connect timeout or refused connection: the request never reached the server."""
     return isinstance(err, requests.exceptions.ConnectTimeout) or "NewConnectionError" in str(err)

@@ -219,6 +219,7 @@ class OnPremClient:
     def shell_id(self):
         """The WinRM ShellId of the open pool (None before it opens): what the server's logs show."""
         return self._pool.shell.id if self._pool is not None else None
+
     def _open_with_retries(self):
         """Open the pool; throttling and failures on the way are retried within bounds (opening writes nothing)."""
         throttled = Backoff(POOL_OPEN_ATTEMPTS, total=POOL_OPEN_MAX_WAIT)

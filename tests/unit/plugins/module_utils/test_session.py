@@ -238,5 +238,5 @@ def test_an_unknown_write_outcome_crosses_the_socket_as_itself():
     lost = ExchangeOutcomeUnknown("the connection failed while Set-ReceiveConnector was under way",
                                   cmdlet="Set-ReceiveConnector")
     again = error_from_data(json.loads(json.dumps(error_to_data(lost))))
-    assert type(again) is ExchangeOutcomeUnknown
+    assert again.__class__ is ExchangeOutcomeUnknown  # not merely a connection error
     assert (again.cmdlet, str(again)) == ("Set-ReceiveConnector", str(lost))
