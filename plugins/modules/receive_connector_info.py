@@ -52,7 +52,7 @@ options:
   export_format:
     description:
       - V(module_args) writes task arguments for M(mailflow.exchange.receive_connector).
-      - V(role_vars) writes the variables of the role M(mailflow.exchange.onprem_relay) (anonymous style) that
+      - V(role_vars) writes the variables of the role P(mailflow.exchange.onprem_relay#role) (anonymous style) that
         rebuild the anonymous relay among the connectors found, recognised by its shape
         (C(<prefix> <server>), Front End Transport, permission group C(AnonymousUsers) only, and the relay right
         of C(NT AUTHORITY\\ANONYMOUS LOGON)). Fails when the connectors hold no such relay or several that

@@ -29,12 +29,16 @@ ANSIBLE_LABELS = {
     'ansible_configuration_settings': ('reference_appendices/config.html#ansible-configuration-settings',
                                        'Ansible Configuration Settings'),
 }
+# Ansible's own environment variables the connection plugins document as option sources.
+ANSIBLE_ENVVARS = ('ANSIBLE_PERSISTENT_COMMAND_TIMEOUT', 'ANSIBLE_PERSISTENT_CONNECT_TIMEOUT')
 
 
 def write_inventory(path):
-    """A Sphinx (intersphinx) inventory, version 2, holding ANSIBLE_LABELS."""
+    """A Sphinx (intersphinx) inventory, version 2, holding ANSIBLE_LABELS and ANSIBLE_ENVVARS."""
     lines = ''.join('%s std:label -1 %s %s\n' % (label, uri, title)
                     for label, (uri, title) in sorted(ANSIBLE_LABELS.items()))
+    lines += ''.join('%s std:envvar -1 reference_appendices/config.html#envvar-%s -\n' % (name, name)
+                     for name in ANSIBLE_ENVVARS)
     with open(path, 'wb') as handle:
         handle.write(b'# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n'
                      b'# The remainder of this file is compressed using zlib.\n')
