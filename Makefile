@@ -26,8 +26,16 @@ LAB_COMMAND ?= $(VENV)/bin/exchange-lab
 # --kerberos: a private MIT KDC (realm LAB.TEST) and the Negotiate/Kerberos listener (needs kerberos-deps).
 LAB_ARGS ?= --port 0 --https-port 0 --reset --certificate mail.contoso.lab --expired-certificate expired.contoso.lab \
 	--certificate-days soon.contoso.lab=10 --reissued-certificate soon.contoso.lab --kerberos
+
 # Integration targets to run (default: all); e.g. INTEGRATION_TARGETS=lab_smoke
 INTEGRATION_TARGETS ?=
+# `make test` runs all targets as two ansible-test runs in parallel, each with its own tree and
+# lab (the machine has two cores; one run took about 13 minutes). Half b is this list; half a is
+# everything else, so a new target lands in half a without editing anything.
+INTEGRATION_HALF_B := concurrency fault_matrix session_reuse receive_connector_certificate \
+	inbound_connector_export exchange_certificate_info receive_connector_preview ad_permission \
+	role_online_relay role_onprem_relay tls_validation receive_connector_info
+INTEGRATION_EXCLUDE_B := $(foreach target,$(INTEGRATION_HALF_B),--exclude $(target))
 
 BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.mailflow-exchange.stamp
@@ -35,6 +43,8 @@ TEST_TREE := $(BUILD_DIR)/test
 COLLECTION := $(TEST_TREE)/ansible_collections/mailflow/exchange
 DEMO_TREE := $(BUILD_DIR)/demo
 JUNIT_DIR := $(BUILD_DIR)/junit
+INTEGRATION_HALVES := $(BUILD_DIR)/integration-a $(BUILD_DIR)/integration-b $(BUILD_DIR)/integration-only
+INTEGRATION_JUNIT := $(foreach half,$(INTEGRATION_HALVES),$(half)/test/ansible_collections/mailflow/exchange/tests/output/junit)
 LAB_STATE := $(LAB_DIR)/state
 LAB_PROCESS := $(BIN)/python $(CURDIR)/tests/utils/lab_process.py --state $(LAB_STATE) \
 	--pid-file $(LAB_DIR)/lab.pid --log-file $(LAB_DIR)/lab.log \
@@ -47,14 +57,15 @@ export PATH := $(BIN):$(PATH)
 # Keep pip chatter out of the logs; failures still print.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help kerberos-deps venv demo test sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
+.PHONY: help kerberos-deps venv demo test test-packaging integration-half sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
 	tree demo-tree ansible-test-pip build-collection clean lint docs galaxy-install-test packaging-tests
 
 help:
 	@echo 'make kerberos-deps  install the MIT Kerberos packages (KDC, kinit, headers for python-gssapi) with apt-get'
 	@echo 'make venv         create $(VENV) from the pinned requirements (idempotent)'
 	@echo 'make demo         run playbooks/demo.yml against a local lab'
-	@echo 'make test         sanity, units, lab-tests, integration (what CI runs)'
+	@echo 'make test         sanity, units, lab-tests, lint, integration, secrets-scan (CI runs it, then test-packaging)'
+	@echo 'make test-packaging  docs, galaxy-install-test, packaging-tests (CI runs it after test)'
 	@echo 'make sanity       ansible-test sanity --python $(TEST_PYTHON)'
 	@echo 'make units        ansible-test units --python $(TEST_PYTHON)'
 	@echo 'make lab-tests    pytest tests/lab/tests'
@@ -136,8 +147,14 @@ bench: venv
 	@echo '==> benchmark (tests/bench/bench.py)'
 	@BENCH_DIR=$(BUILD_DIR)/bench $(BIN)/python $(CURDIR)/tests/bench/bench.py
 
-test: sanity units lab-tests lint docs galaxy-install-test packaging-tests integration secrets-scan
-	@$(BIN)/python $(CURDIR)/tests/utils/junit_summary.py $(JUNIT_DIR) $(COLLECTION)/tests/output/junit
+test: sanity units lab-tests lint integration secrets-scan
+	@$(BIN)/python $(CURDIR)/tests/utils/junit_summary.py $(JUNIT_DIR) $(COLLECTION)/tests/output/junit \
+		$(INTEGRATION_JUNIT)
+
+# The artifact checks of issue 6 that take minutes each (docs site, Galaxy tarball, AWX through
+# ansible-runner, execution environment): a target of their own, which .ci/run runs after `make test`.
+test-packaging: docs galaxy-install-test packaging-tests
+	@$(BIN)/python $(CURDIR)/tests/utils/junit_summary.py $(JUNIT_DIR)/packaging
 
 # Only Python $(TEST_PYTHON) exists in the venv, so version-specific tests
 # (compile, import) run for it alone.
@@ -166,11 +183,29 @@ lab-tests: venv
 INTEGRATION_LAB_LANGUAGE ?= de
 
 integration: tree
-	@echo '==> ansible-test integration (lab language: $(INTEGRATION_LAB_LANGUAGE))'
-	@trap '$(SUBMAKE) -C $(CURDIR) lab-stop' EXIT; \
-	EXCHANGE_LAB_LANGUAGE=$(INTEGRATION_LAB_LANGUAGE) $(SUBMAKE) lab-start; \
-	EXCHANGE_LAB_LANGUAGE=$(INTEGRATION_LAB_LANGUAGE) $(LAB_ENV) integration-config --out $(COLLECTION)/tests/integration/integration_config.yml; \
-	cd $(COLLECTION) && ansible-test integration --local --python $(TEST_PYTHON) $(INTEGRATION_TARGETS)
+ifeq ($(strip $(INTEGRATION_TARGETS)),)
+	@echo '==> ansible-test integration, two halves in parallel (lab language: $(INTEGRATION_LAB_LANGUAGE))'
+	@rm -rf $(INTEGRATION_HALVES)
+	@$(SUBMAKE) integration-half HALF=a INTEGRATION_SELECT="$(INTEGRATION_EXCLUDE_B)" >$(BUILD_DIR)/integration-a.log 2>&1 & a=$$!; \
+	$(SUBMAKE) integration-half HALF=b INTEGRATION_SELECT="$(INTEGRATION_HALF_B)" >$(BUILD_DIR)/integration-b.log 2>&1 & b=$$!; \
+	rc=0; wait $$a || rc=1; wait $$b || rc=1; \
+	for half in a b; do echo "==> integration half $$half"; cat $(BUILD_DIR)/integration-$$half.log; done; \
+	exit $$rc
+else
+	@$(SUBMAKE) integration-half HALF=only INTEGRATION_SELECT="$(INTEGRATION_TARGETS)"
+endif
+
+# One ansible-test integration run in its own collection tree against its own lab.
+HALF_BUILD = $(BUILD_DIR)/integration-$(HALF)
+HALF_COLLECTION = $(HALF_BUILD)/test/ansible_collections/mailflow/exchange
+integration-half: venv
+	@$(BIN)/python $(CURDIR)/tests/utils/collection_tree.py build $(HALF_BUILD)/test >/dev/null
+	@trap '$(SUBMAKE) -C $(CURDIR) lab-stop LAB_DIR=$(HALF_BUILD)/lab' EXIT; \
+	EXCHANGE_LAB_LANGUAGE=$(INTEGRATION_LAB_LANGUAGE) $(SUBMAKE) lab-start LAB_DIR=$(HALF_BUILD)/lab; \
+	EXCHANGE_LAB_LANGUAGE=$(INTEGRATION_LAB_LANGUAGE) $(BIN)/python $(CURDIR)/tests/utils/lab_env.py \
+		--state $(HALF_BUILD)/lab/state integration-config \
+		--out $(HALF_COLLECTION)/tests/integration/integration_config.yml; \
+	cd $(HALF_COLLECTION) && ansible-test integration --local --python $(TEST_PYTHON) $(INTEGRATION_SELECT)
 
 # --- packaging (issue 6) -------------------------------------------------------
 # tests/packaging runs against the built artifact from outside the checkout; each
@@ -182,6 +217,7 @@ PACKAGING_PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 lint: tree
 	@echo '==> ansible-lint (production profile)'
 	@ANSIBLE_COLLECTIONS_PATH=$(TEST_TREE) ansible-lint --offline roles playbooks
+
 docs: tree
 	@echo '==> antsibull-docs lint-collection-docs --plugin-docs'
 	@cd $(COLLECTION) && ANSIBLE_COLLECTIONS_PATH=$(TEST_TREE) antsibull-docs lint-collection-docs --plugin-docs .
@@ -192,15 +228,20 @@ docs: tree
 	@echo '==> antsibull-changelog lint'
 	@antsibull-changelog lint
 	@echo '==> ansible-doc of every plugin and role'
-	@mkdir -p $(JUNIT_DIR)
-	@$(PACKAGING_PYTEST) tests/packaging/test_docs.py --junitxml $(JUNIT_DIR)/packaging-docs.xml
+	@mkdir -p $(JUNIT_DIR)/packaging
+	@$(PACKAGING_PYTEST) tests/packaging/test_docs.py --junitxml $(JUNIT_DIR)/packaging/docs.xml
+
 galaxy-install-test: venv
 	@echo '==> galaxy tarball: contents, install into an empty directory, demo from the installed copy'
-	@$(PACKAGING_PYTEST) tests/packaging/test_galaxy_install.py --junitxml $(JUNIT_DIR)/packaging-galaxy.xml
+	@mkdir -p $(JUNIT_DIR)/packaging
+	@$(PACKAGING_PYTEST) tests/packaging/test_galaxy_install.py --junitxml $(JUNIT_DIR)/packaging/galaxy.xml
+
 packaging-tests: venv
 	@echo '==> AWX credential types (ansible-runner), execution environment, module_defaults, role argument specs'
+	@mkdir -p $(JUNIT_DIR)/packaging
 	@$(PACKAGING_PYTEST) tests/packaging/test_awx_credentials.py tests/packaging/test_execution_environment.py \
-		tests/packaging/test_module_defaults.py --junitxml $(JUNIT_DIR)/packaging.xml
+		tests/packaging/test_module_defaults.py --junitxml $(JUNIT_DIR)/packaging/artifacts.xml
+
 # The demo and tests/secrets/failing.yml at -vvvv with --diff and ANSIBLE_LOG_PATH, against a lab of
 # its own; fails if a password, PFX password, client secret, private key line or issued token shows up.
 SECRETS_DIR := $(BUILD_DIR)/secrets-scan
