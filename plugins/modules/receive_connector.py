@@ -327,6 +327,13 @@ EXAMPLES = r"""
     server: MAIL1
     tls_certificate_thumbprint: 5113AE0233A72FCCB75B1D0198628675333D010E
 
+- name: Widen a relay to a whole /22 of printers (refused beyond 256 addresses unless raised or overridden)
+  mailflow.exchange.receive_connector:
+    name: ANONYMOUS RELAY MAIL1
+    server: MAIL1
+    remote_ip_ranges: [10.1.0.0/22]
+    relay_max_addresses: 1024  # or allow_broad_relay: true, knowingly
+
 - name: Remove a connector
   mailflow.exchange.receive_connector:
     name: Old relay
