@@ -11,13 +11,25 @@ and fetch_file go to the local connection (NetworkConnectionBase does that).
 The session answers with JSON text (module_utils/session.py is the other end). A
 broken session is reopened once, and the call repeated only when it certainly did
 not run or is a read; a write with an unknown outcome is reported, never repeated.
+
+The plugin declares itself non-persistent on purpose. For a persistent connection,
+ansible-core starts its ansible-connection helper (a new Python process that loads
+Ansible, ~0.8 s) before every task only to find the socket and hand it the task's
+options. The worker does that job in-process here (``socket_path``), with the same
+socket path and the same calls, and starts the helper only when no session process
+runs yet for the host. Ansible still records the socket from the module's
+``_ansible_socket`` and resets the session at the end of the run and on
+``meta: reset_connection``.
 """
 
 from __future__ import annotations
 
 import json
 
+from ansible.errors import AnsibleConnectionFailure
+from ansible.module_utils.connection import Connection as RpcConnection, ConnectionError as RpcError
 from ansible.plugins.connection import NetworkConnectionBase
+from ansible.utils.display import Display
 
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeConnectionError,
@@ -54,15 +66,52 @@ class ExchangeSession(NetworkConnectionBase):
 
     kind = None
     has_pipelining = False
+    # Not Ansible's per-task helper process: see the module docstring and socket_path.
+    force_persistence = False
 
     def __init__(self, play_context, *args, **kwargs):
         super().__init__(play_context, *args, **kwargs)
+        self._task_uuid = kwargs.get("task_uuid")
+        self._attached = False
         self._client = None
         self._client_settings = None
         self._connection_warnings = []
         self._request_warnings = []
 
     # --- Ansible's side ------------------------------------------------------------
+
+    @property
+    def socket_path(self):
+        """The session process's socket, which Ansible hands to the module as ``_ansible_socket``.
+
+        Read in the task's worker process once the task's options are set. The
+        session process of this host (same address, port, user and connection, as
+        ansible-connection names it) gets the task's options; without one, Ansible's
+        helper starts it.
+        """
+        if not self._attached:
+            self._socket_path = self._attach()
+            self._attached = True
+        return self._socket_path
+
+    def _attach(self):
+        self._update_connection_state()
+        if not self._socket_path:
+            from ansible.executor.task_executor import start_connection
+
+            self._play_context.timeout = self.get_option("persistent_command_timeout")
+            return start_connection(self._play_context, self.get_options(), self._task_uuid)
+        try:
+            session = RpcConnection(self._socket_path)
+            session.set_options(direct=self.get_options())
+            messages = session.pop_messages()
+        except RpcError as err:
+            raise AnsibleConnectionFailure(
+                "the %s session process of %s does not answer on %s (it may have closed when idle; raise "
+                "persistent_connect_timeout, e.g. with ansible_connect_timeout): %s"
+                % (self.kind, self._play_context.remote_addr, self._socket_path, err)) from None
+        _show_messages(messages, self._play_context.remote_addr)
+        return self._socket_path
 
     def _connect(self):
         # Called in the connection process before exec_command; the Exchange session itself
@@ -188,3 +237,15 @@ class ExchangeSession(NetworkConnectionBase):
 
     def _encode(self, output):
         raise NotImplementedError
+
+
+def _show_messages(messages, host):
+    """Show the session process's queued messages as ansible-connection's helper would."""
+    display = Display()
+    for level, message in messages:
+        if level == "log":
+            display.display(message, log_only=True)
+        elif level == "warning":
+            display.warning(message)
+        else:
+            display.vvvv(message, host=host)
