@@ -215,9 +215,10 @@ class Connection(ExchangeSession):
     kind = ONPREM
 
     def _client_params(self):
-        if onprem.PYPSRP_IMPORT_ERROR:
+        import_error = onprem.pypsrp_import_error()
+        if import_error:
             raise ExchangeConnectionError("onprem_session needs pypsrp in the Python that runs ansible-playbook: "
-                                          "%s" % onprem.PYPSRP_IMPORT_ERROR.strip().splitlines()[-1])
+                                          "%s" % import_error.strip().splitlines()[-1])
         params = params_from_options(onprem.ONPREM_CONNECTION_SPEC, self.get_options(), RENAMED)
         params["host"] = params["host"] or self._play_context.remote_addr
         problem = onprem.connection_problem(params)
@@ -227,7 +228,9 @@ class Connection(ExchangeSession):
         return params
 
     def _new_client(self, params, warn):
-        return onprem.OnPremClient(params)
+        from ansible_collections.mailflow.exchange.plugins.module_utils.onprem_psrp import OnPremClient
+
+        return OnPremClient(params)
 
     def _warnings(self, params):
         return onprem.connection_warnings(params)

@@ -26,19 +26,19 @@ import tempfile
 
 from ansible.module_utils.basic import env_fallback
 
-try:
-    import spnego
-except ImportError:  # reported by onprem.check_connection_options (pypsrp needs pyspnego)
-    spnego = None
 
-try:
-    # pyspnego's Kerberos provider needs both; without them auth=kerberos fails obscurely.
-    import gssapi  # noqa: F401 pylint: disable=unused-import
-    import krb5  # noqa: F401 pylint: disable=unused-import
-except ImportError:
-    HAS_KERBEROS_LIBRARIES = False
-else:
-    HAS_KERBEROS_LIBRARIES = True
+def has_kerberos_libraries():
+    """Whether pyspnego's Kerberos provider can work: it needs both gssapi and krb5.
+
+    Imported on demand, not with this file: a task over the onprem_session
+    connection never needs them, and loading them costs about 0.1 s.
+    """
+    try:
+        import gssapi  # noqa: F401 pylint: disable=unused-import
+        import krb5  # noqa: F401 pylint: disable=unused-import
+    except ImportError:
+        return False
+    return True
 
 KERBEROS_SPEC = dict(
     kerberos_keytab=dict(type="path", fallback=(env_fallback, ["EXCHANGE_KERBEROS_KEYTAB"])),
@@ -68,7 +68,7 @@ def kerberos_option_errors(params):
         given.append("kerberos_delegate")
     if given and auth not in KERBEROS_AUTHS:
         return ["%s only apply to auth=kerberos or auth=negotiate (auth is %s)" % (", ".join(given), auth)]
-    if auth == "kerberos" and not HAS_KERBEROS_LIBRARIES:
+    if auth == "kerberos" and not has_kerberos_libraries():
         errors.append("auth=kerberos needs the Python packages gssapi and krb5 on the controller "
                       "(pip install -r requirements.txt; they build against MIT Kerberos: libkrb5-dev "
                       "or krb5-devel)")
@@ -197,6 +197,8 @@ class KerberosSetup:
         if p.get("kerberos_hostname"):
             arguments["negotiate_hostname_override"] = p["kerberos_hostname"]
         # pyspnego takes credential objects in place of the user name.
+        import spnego  # with pypsrp, whose import onprem.check_connection_options reports
+
         if p.get("kerberos_keytab"):
             arguments.update(username=spnego.KerberosKeytab(keytab=p["kerberos_keytab"], principal=principal),
                              password=None)

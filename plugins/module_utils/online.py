@@ -17,9 +17,8 @@ from urllib.parse import urlsplit
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import merged_argument_spec
-from ansible_collections.mailflow.exchange.plugins.module_utils import online_auth
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeConnectionError
-from ansible_collections.mailflow.exchange.plugins.module_utils.session import ONLINE, session_socket
+from ansible_collections.mailflow.exchange.plugins.module_utils.session import ONLINE, SessionClient, session_socket
 
 Cloud = namedtuple("Cloud", "login_host exchange_host")
 
@@ -135,6 +134,9 @@ def check_online_options(module):
             return
     except ExchangeConnectionError as err:
         module.fail_json(msg=str(err))
+    # Loaded only without a session: msal, cryptography and requests cost a module ~0.2 s.
+    from ansible_collections.mailflow.exchange.plugins.module_utils import online_auth
+
     for import_error, library in ((online_auth.CRYPTOGRAPHY_IMPORT_ERROR, "cryptography"),
                                   (online_auth.MSAL_IMPORT_ERROR, "msal")):
         if import_error:
@@ -148,6 +150,17 @@ def check_online_options(module):
         module.fail_json(msg=str(err))
     for warning in online_warnings(module.params):
         module.warn(warning)
+
+
+def online_client(module):
+    """The client a module uses: over the online_session connection when the task runs on it
+    (the session's connection options apply, the module's are ignored), else a direct OnlineClient."""
+    socket_path = session_socket(module, ONLINE)
+    if socket_path:
+        return SessionClient(socket_path, ONLINE, warn=module.warn)
+    from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import OnlineClient
+
+    return OnlineClient(module.params, warn=module.warn)
 
 
 def online_problem(params):

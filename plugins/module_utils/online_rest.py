@@ -25,7 +25,6 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeOutcomeUnknown,
     tls_failure_message,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.session import ONLINE, SessionClient, session_socket
 from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import applied_writes
 from ansible_collections.mailflow.exchange.plugins.module_utils.retry import is_read
 
@@ -119,15 +118,6 @@ def error_from_message(message, cmdlet):
 def _excerpt(body, limit=300):
     text = body if isinstance(body, str) else json.dumps(body)
     return text[:limit]
-
-
-def online_client(module):
-    """The client a module uses: over the online_session connection when the task runs on it
-    (the session's connection options apply, the module's are ignored), else a direct OnlineClient."""
-    socket_path = session_socket(module, ONLINE)
-    if socket_path:
-        return SessionClient(socket_path, ONLINE, warn=module.warn)
-    return OnlineClient(module.params, warn=module.warn)
 
 
 def _never_sent(err):

@@ -122,8 +122,8 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connecto
 from ansible_collections.mailflow.exchange.plugins.module_utils.online import (
     check_online_options,
     online_argument_spec,
+    online_client,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import online_client
 
 
 def main():

@@ -129,7 +129,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import
     UnexpectedExchangeValue,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import (
-    CRYPTOGRAPHY_IMPORT_ERROR,
+    cryptography_import_error,
     Certificate,
     CertificateNotUsable,
     list_certificates,
@@ -232,8 +232,9 @@ def main():
         supports_check_mode=True,
     )
     check_connection_options(module)
-    if CRYPTOGRAPHY_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
+    import_error = cryptography_import_error()
+    if import_error:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=import_error)
     try:
         server, new, old = _options(module.params)
     except InvalidValue as err:

@@ -184,7 +184,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import
     UnexpectedExchangeValue,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import (
-    CRYPTOGRAPHY_IMPORT_ERROR,
+    cryptography_import_error,
     Certificate,
     list_certificates,
 )
@@ -255,8 +255,9 @@ def main():
         supports_check_mode=True,
     )
     check_connection_options(module)
-    if CRYPTOGRAPHY_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
+    import_error = cryptography_import_error()
+    if import_error:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=import_error)
     try:
         _servers(module.params)
         _check_limits(module.params)

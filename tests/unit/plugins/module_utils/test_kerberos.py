@@ -162,7 +162,7 @@ def test_no_hint_for_other_errors_or_auths():
 
 
 def test_missing_python_kerberos_packages_are_named(monkeypatch):
-    monkeypatch.setattr(kerberos, "HAS_KERBEROS_LIBRARIES", False)
+    monkeypatch.setattr(kerberos, "has_kerberos_libraries", lambda: False)
     errors = kerberos.kerberos_option_errors(params())
     assert any("needs the Python packages gssapi and krb5" in error for error in errors)
     assert kerberos.kerberos_option_errors(params(auth="ntlm")) == []
