@@ -46,6 +46,10 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         return self.server_address[1]
 
     def finish_request(self, request, client_address):
+        # BaseHTTPRequestHandler writes the headers and the body in two sends: with Nagle's
+        # algorithm the body then waits for the client's delayed ACK (up to 40 ms per answer on
+        # Linux). IIS answers without that stall; so does the lab.
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.tls is not None:
             request.settimeout(TLS_HANDSHAKE_TIMEOUT)
             context = (self.tls_override() if self.tls_override else None) or self.tls
