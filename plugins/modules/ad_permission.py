@@ -204,16 +204,15 @@ class PermissionTask:
         self.rights = rights
 
     def run(self):
-        connector = get_connector(self.client, self.identity)
-        if connector is None:
-            self.module.fail_json(msg="receive connector %s does not exist" % self.identity)
-        aces = read_aces(self.client, self.identity)
+        aces = self._read_connector_aces()
         before = explicit_rights(aces, self.principal)
         inherited = inherited_rights(aces, self.principal)
         params = self.module.params
         if params["state"] == "present":
-            self._guard_relay(connector)
             to_add = [r for r in self.rights if r not in before and r not in inherited]
+            # Like receive_connector's guard, only a change is checked: a right already held is reported,
+            # not refused (relay_audit finds open relays that exist).
+            self._guard_relay(to_add)
             to_remove = [r for r in before if r not in self.rights] if params["exclusive"] else []
         else:
             to_add = []
@@ -257,10 +256,22 @@ class PermissionTask:
                                       "user principal name, a well-known name or a SID, nothing was changed: %s"
                                       % (self.principal.name, err.message), **err.to_result())
 
-    def _guard_relay(self, connector):
+    def _read_connector_aces(self):
+        """The connector's ACEs; one read, which also says whether the connector exists."""
+        try:
+            return read_aces(self.client, self.identity)
+        except ExchangeError as err:
+            if not err.not_found:
+                raise
+            self.module.fail_json(msg="receive connector %s does not exist" % self.identity, **err.to_result())
+
+    def _guard_relay(self, to_add):
         params = self.module.params
-        if RELAY_RIGHT not in self.rights or self.principal.sid not in ANYONE_SIDS or params["allow_broad_relay"]:
+        if RELAY_RIGHT not in to_add or self.principal.sid not in ANYONE_SIDS or params["allow_broad_relay"]:
             return
+        connector = get_connector(self.client, self.identity)
+        if connector is None:
+            self.module.fail_json(msg="receive connector %s does not exist" % self.identity)
         ranges = clixml.object_to_values(connector, {"ranges": ("RemoteIPRanges", IP_RANGES)})
         problem = open_relay_problem(self.identity, ranges.get("ranges"), params["relay_max_addresses"])
         if problem:
