@@ -406,10 +406,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailflow.exchange.plugins.module_utils import engine
 from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import anyone_may_relay, read_aces
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import (
-    normalise_thumbprint,
-    resolve_tls_certificate_name,
-)
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
@@ -584,6 +580,13 @@ class ReceiveConnectorTask:
         return result
 
 
+def _certificate_api():
+    """Loaded for tls_certificate_thumbprint only: a task without it need not load certificate reading."""
+    from ansible_collections.mailflow.exchange.plugins.module_utils import certificate_api
+
+    return certificate_api
+
+
 def main():
     module = AnsibleModule(argument_spec=_argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[("tls_certificate_name", "tls_certificate_thumbprint")])
@@ -593,7 +596,7 @@ def main():
         check_name(module.params["name"])
         desired = engine.desired_values(module.params, ROWS)
         if thumbprint:
-            thumbprint = normalise_thumbprint(thumbprint, "tls_certificate_thumbprint")
+            thumbprint = _certificate_api().normalise_thumbprint(thumbprint, "tls_certificate_thumbprint")
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     client = onprem_client(module)
@@ -601,7 +604,7 @@ def main():
         with client:
             if thumbprint and module.params["state"] == "present":
                 # A read, so also in check mode; refusals come before anything is written.
-                desired["tls_certificate_name"] = resolve_tls_certificate_name(
+                desired["tls_certificate_name"] = _certificate_api().resolve_tls_certificate_name(
                     client, desired["server"], thumbprint, warn=module.warn)
             result = run_rereading(ReceiveConnectorTask(module, client, desired).run, module.warn)
     except InvalidValue as err:
