@@ -11,5 +11,13 @@ trap 'rm -f "$counters_file"' EXIT
 
 ansible-playbook "${config[@]}" -e counters_file="$counters_file" sessions_closed.yml --tags start "$@"
 ansible-playbook "${config[@]}" session_reuse.yml "$@"
+
+# Ansible's helper starts each session process once (two hosts) and never runs again to find it.
+ansible-playbook "${config[@]}" helper_starts.yml -vvvv "$@" >"$counters_file.helper" 2>&1 || {
+    cat "$counters_file.helper"; exit 1; }
+test "$(grep -c 'local domain socket does not exist, starting it' "$counters_file.helper")" -eq 2
+test "$(grep -c 'found existing local domain socket' "$counters_file.helper")" -eq 0
+rm -f "$counters_file.helper"
+
 # ansible-playbook resets its persistent connections at the end of a run: no shell is left open.
 ansible-playbook "${config[@]}" -e counters_file="$counters_file" sessions_closed.yml --tags end "$@"
