@@ -15,7 +15,7 @@ options:
       - Seconds the session may stay idle (no task calling it) before the connection process closes it
         and Exchange's session with it. The next task opens a new one.
       - It must exceed the time between two tasks of the same host, which in a fleet is a whole round of the
-        other hosts (about hosts / forks x the time of one task): otherwise every task reopens the session.
+        other hosts (about hosts / forks x the time of one task), or else every task reopens the session.
       - The end of the run closes the session anyway; the timeout only bounds how long an interrupted run
         holds a runspace on the server (Exchange allows 18 per user by default).
     type: int

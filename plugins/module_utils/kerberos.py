@@ -40,6 +40,7 @@ def has_kerberos_libraries():
         return False
     return True
 
+
 KERBEROS_SPEC = dict(
     kerberos_keytab=dict(type="path", fallback=(env_fallback, ["EXCHANGE_KERBEROS_KEYTAB"])),
     kerberos_ccache=dict(type="str", fallback=(env_fallback, ["EXCHANGE_KERBEROS_CCACHE"])),
