@@ -25,6 +25,8 @@ runs yet for the host. Ansible still records the socket from the module's
 from __future__ import annotations
 
 import json
+import os
+import time
 
 from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.connection import Connection as RpcConnection, ConnectionError as RpcError
@@ -37,7 +39,10 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.retry import all_reads
 from ansible_collections.mailflow.exchange.plugins.module_utils.session import error_to_data
+from ansible_collections.mailflow.exchange.plugins.plugin_utils.playbook_watch import watch_playbook
 
+# How long a task waits for a session process that is shutting down to remove its socket.
+SOCKET_GONE_SECONDS = 5.0
 # Settings never to be shown, even inside an error text.
 SECRET_OPTIONS = ("password", "pfx_password", "client_secret")
 
@@ -73,6 +78,7 @@ class ExchangeSession(NetworkConnectionBase):
         super().__init__(play_context, *args, **kwargs)
         self._task_uuid = kwargs.get("task_uuid")
         self._attached = False
+        self._playbook_watch = None
         self._client = None
         self._client_settings = None
         self._connection_warnings = []
@@ -96,22 +102,27 @@ class ExchangeSession(NetworkConnectionBase):
 
     def _attach(self):
         self._update_connection_state()
-        if not self._socket_path:
-            from ansible.executor.task_executor import start_connection
+        if self._socket_path:
+            try:
+                return self._hand_options(self._socket_path)
+            except RpcError as err:
+                # The process is going (reset at the end of a play, idle timeout) or died: its socket
+                # goes with it, then a new process starts as for a first task.
+                if not _socket_gone(self._socket_path, err):
+                    raise AnsibleConnectionFailure(
+                        "the %s session process of %s does not answer on %s and does not end: %s"
+                        % (self.kind, self._play_context.remote_addr, self._socket_path, err)) from None
+        from ansible.executor.task_executor import start_connection
 
-            self._play_context.timeout = self.get_option("persistent_command_timeout")
-            return start_connection(self._play_context, self.get_options(), self._task_uuid)
-        try:
-            session = RpcConnection(self._socket_path)
-            session.set_options(direct=self.get_options())
-            messages = session.pop_messages()
-        except RpcError as err:
-            raise AnsibleConnectionFailure(
-                "the %s session process of %s does not answer on %s (it may have closed when idle; raise "
-                "persistent_connect_timeout, e.g. with ansible_connect_timeout): %s"
-                % (self.kind, self._play_context.remote_addr, self._socket_path, err)) from None
-        _show_messages(messages, self._play_context.remote_addr)
-        return self._socket_path
+        self._play_context.timeout = self.get_option("persistent_command_timeout")
+        return start_connection(self._play_context, self.get_options(), self._task_uuid)
+
+    def _hand_options(self, socket_path):
+        """Give the running session process this task's options, as ansible-connection's helper would."""
+        session = RpcConnection(socket_path)
+        session.set_options(direct=self.get_options())
+        _show_messages(session.pop_messages(), self._play_context.remote_addr)
+        return socket_path
 
     def _connect(self):
         # Called in the connection process before exec_command; the Exchange session itself
@@ -202,11 +213,17 @@ class ExchangeSession(NetworkConnectionBase):
             self._drop_client()
         reused = self._client is not None
         if not reused:
+            self._watch_playbook()
             self._client = self._new_client(params, self._warn)
             self._client_settings = params
             self._connection_warnings = self._warnings(params)
         self._request_warnings.extend(self._connection_warnings)
         return self._client, reused
+
+    def _watch_playbook(self):
+        """Once per session process, before the first Exchange session opens (playbook_watch.py)."""
+        if self._playbook_watch is None and self._ansible_playbook_pid:
+            self._playbook_watch = watch_playbook(int(self._ansible_playbook_pid))
 
     def _masked(self, text):
         """``text`` with the secrets of the settings replaced, should a library have echoed one."""
@@ -237,6 +254,26 @@ class ExchangeSession(NetworkConnectionBase):
 
     def _encode(self, output):
         raise NotImplementedError
+
+
+def _socket_gone(socket_path, error):
+    """Wait (bounded) for the socket of a session process that did not answer to go away.
+
+    A process shutting down removes its socket within a fraction of a second. A socket
+    nobody listens on (connection refused: the process died) is removed here.
+    """
+    if isinstance(error.__cause__, ConnectionRefusedError):
+        try:
+            os.unlink(socket_path)
+        except FileNotFoundError:
+            pass
+        return True
+    deadline = time.monotonic() + SOCKET_GONE_SECONDS
+    while os.path.exists(socket_path):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _show_messages(messages, host):
