@@ -59,7 +59,12 @@ def test_a_socket_that_stays_is_reported(tmp_path, monkeypatch):
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
     server.listen(1)
-    answering = threading.Thread(target=lambda: server.accept()[0].close())
+
+    def answer_nothing():
+        connection, _address = server.accept()
+        connection.close()
+
+    answering = threading.Thread(target=answer_nothing)
     answering.start()
     error = _rpc_error(path)
     answering.join()
