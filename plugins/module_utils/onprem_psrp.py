@@ -227,9 +227,22 @@ class OnPremClient:
         self._pipeline_started = True
         with _connection_errors(self._params, keep=is_transient):
             output = ps.end_invoke()
-        # A long-lived pool (onprem_session) would otherwise keep every finished pipeline.
-        self._pool.pipelines.pop(ps.id, None)
+        _release(self._pool, ps)
         return output, ps
+
+
+def _release(pool, ps):
+    """Release a finished pipeline on the server (WinRS Signal terminate) and in the pool.
+
+    Without it the server keeps every pipeline a long-lived pool (onprem_session) ran until the
+    shell closes; the lab's memory grew by about 7 KB per call. Best effort: the call itself
+    succeeded, and a lost terminate only leaves the cleanup to the shell's end.
+    """
+    try:
+        ps.close()
+    except Exception:  # pylint: disable=broad-except
+        pass
+    pool.pipelines.pop(ps.id, None)
 
 
 def _retryable_open(exc):
