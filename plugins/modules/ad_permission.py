@@ -263,15 +263,18 @@ class PermissionTask:
         except ExchangeError as err:
             if not err.not_found:
                 raise
-            self.module.fail_json(msg="receive connector %s does not exist" % self.identity, **err.to_result())
+            self._fail_no_connector(**err.to_result())
+
+    def _fail_no_connector(self, **result):
+        self.module.fail_json(msg="receive connector %s does not exist" % self.identity, **result)
 
     def _guard_relay(self, to_add):
         params = self.module.params
         if RELAY_RIGHT not in to_add or self.principal.sid not in ANYONE_SIDS or params["allow_broad_relay"]:
             return
         connector = get_connector(self.client, self.identity)
-        if connector is None:
-            self.module.fail_json(msg="receive connector %s does not exist" % self.identity)
+        if connector is None:  # removed since the ACEs were read
+            self._fail_no_connector()
         ranges = clixml.object_to_values(connector, {"ranges": ("RemoteIPRanges", IP_RANGES)})
         problem = open_relay_problem(self.identity, ranges.get("ranges"), params["relay_max_addresses"])
         if problem:
