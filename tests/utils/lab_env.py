@@ -107,6 +107,8 @@ def integration_vars(lab, state_dir):
         'lab_state_dir': os.path.abspath(state_dir),
         # The language the lab was started in (EXCHANGE_LAB_LANGUAGE), for assertions on localised names.
         'lab_language': os.environ.get('EXCHANGE_LAB_LANGUAGE', 'en'),
+        # The variants the lab plays (name -> value), for targets whose assertions depend on one.
+        'lab_variants': lab.get('variants', {}),
     })
 
 

@@ -4,6 +4,7 @@
                        [--online-port 0] [--online-restrict-inbound-connectors] [--max-runspaces-per-user 18]
                        [--kerberos [--kerberos-port 0] [--kerberos-realm LAB.TEST]]
                        [--latency-runspace-open S] [--latency-call S] [--latency-token S]
+                       [--variant NAME[=VALUE] ...]
 
 ``serve`` opens the Exchange model in DIR, starts the remote PowerShell, SMTP, Exchange
 Online (token service + REST) and Exchange Online Protection (SMTP) listeners on 127.0.0.1,
@@ -25,6 +26,7 @@ from .latency import Latency
 from .stats import Stats
 from .transport import CONFIGURATION_NAME, RemotePowerShell, start_remote_powershell
 from .transport.credentials import write_private
+from . import variants
 
 LAB_JSON = "lab.json"
 STATS_JSON = "stats.json"
@@ -161,6 +163,7 @@ def serve(args: argparse.Namespace) -> int:
     if args.reset:
         (state_dir / STATS_JSON).unlink(missing_ok=True)
         shutil.rmtree(state_dir / MAILBOXES_DIR, ignore_errors=True)  # a fresh lab has no mail
+    variants.activate(dict(args.variant))  # before the model and listeners: they ask while serving
     stats = Stats(state_dir / STATS_JSON)
     plan = FaultPlan(state_dir / FAULTS_FILE, stats)
     plan.clear()  # faults never outlive the lab run that a test switched them on for
@@ -186,7 +189,8 @@ def serve(args: argparse.Namespace) -> int:
             kdc.stop()
         raise
     published = LabJson(lab_json, {**lab_info(state_dir, remote, latency, kdc_info), "faults": lab_json_entry(plan),
-                                   "max_runspaces_per_user": args.max_runspaces_per_user})
+                                   "max_runspaces_per_user": args.max_runspaces_per_user,
+                                   "variants": variants.active()})
     smtp = online = eop = None
     try:
         online = start_online(state_dir, stats, args.reset, args.online_port, args.online_restrict_inbound_connectors,
@@ -300,7 +304,17 @@ def build_parser() -> argparse.ArgumentParser:
                            help="delay every WSMan Command/Receive and Exchange Online InvokeCommand (default 0)")
     serve_cmd.add_argument("--latency-token", type=_seconds, default=0.0, metavar="SECONDS",
                            help="delay every token request of the Exchange Online stand-in (default 0)")
+    serve_cmd.add_argument("--variant", action="append", default=[], type=_variant, metavar="NAME[=VALUE]",
+                           help="play a behaviour the docs leave open (repeatable); known: "
+                                + ", ".join(sorted(variants.VARIANTS)))
     return parser
+
+
+def _variant(text: str):
+    try:
+        return variants.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _server_name(text: str) -> str:

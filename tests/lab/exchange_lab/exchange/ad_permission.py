@@ -14,6 +14,7 @@ tasks (decompiled Exchange 2013: SetADPermissionTaskBase, DirectoryCommon):
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from exchange_lab import variants
 from exchange_lab.exchange import acl, ace_shapes, connector_acl, errors, receive_connector, shapes
 from exchange_lab.exchange.acl import Ace
 from exchange_lab.exchange.api import CmdletError, Command
@@ -90,14 +91,23 @@ def get_ad_permission(ctx: Context, command: Command, inputs: Optional[list[Any]
         sid = _resolve_user(ctx, cmdlet, directory, bound["User"])
     for identity in identities:
         try:
-            connector = _connector(ctx, cmdlet, identity)
+            connectors = [_connector(ctx, cmdlet, identity)]
         except CmdletError as failure:
-            outcome.errors.append(failure)
-            continue
-        connector_identity = shapes.property_value(connector, "Identity")
-        outcome.output.extend(ace_shapes.ace_object(ace, connector_identity, directory)
-                              for ace in connector_acl.full_acl(ctx, connector) if sid is None or ace.sid == sid)
+            if not (_is_miss(failure) and variants.is_active("identity-miss-returns-all")):
+                outcome.errors.append(failure)
+                continue
+            # Get-ADPermission.md (Caution): "a non-existent value for the Identity parameter returns *all*
+            # objects". GUESS: for a connector identity, "all objects" are the ACEs of every connector.
+            connectors = ctx.store.of_type(receive_connector.CONNECTOR)
+        for connector in connectors:
+            connector_identity = shapes.property_value(connector, "Identity")
+            outcome.output.extend(ace_shapes.ace_object(ace, connector_identity, directory)
+                                  for ace in connector_acl.full_acl(ctx, connector) if sid is None or ace.sid == sid)
     return outcome
+
+
+def _is_miss(failure: CmdletError) -> bool:
+    return failure.exception_type.endswith(".ManagementObjectNotFoundException")
 
 
 # --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any, Callable, Optional
 
 from psrpcore.types import PSGuid, PSInt, PSObject, PSString
 
+from exchange_lab import variants
 from exchange_lab.exchange import connector_acl, errors, shapes
 from exchange_lab.exchange.api import CmdletError, Command
 from exchange_lab.exchange.binding import (
@@ -243,10 +244,23 @@ def find(ctx: Context, identity: str) -> list[PSObject]:
     server = ctx.find_server(server_text) if server_text else None
     if server_text and server is None:
         return []
-    # GUESS: Exchange identities accept "*" wildcards in the name part.
-    pattern = re.compile("^" + ".*".join(re.escape(part) for part in name.split("*")) + "$", re.IGNORECASE)
+    pattern = _name_pattern(name)
     return [c for c in connectors if pattern.match(str(shapes.property_value(c, "Name")))
             and (server is None or server.name.lower() == _server_name(c).lower())]
+
+
+def _name_pattern(name: str) -> re.Pattern:
+    """How the name part of an identity matches connector names (case-insensitive)."""
+    if variants.is_active("literal-identities"):
+        # The -Identity pages' "Accept wildcard characters: False": every character is itself.
+        return re.compile("^" + re.escape(name) + "$", re.IGNORECASE)
+    # GUESS: Exchange identities accept "*" wildcards in the name part (ADIdParameter); "?" and "[" are
+    # plain characters. The docs say "Accept wildcard characters: False" (variant literal-identities).
+    return re.compile("^" + ".*".join(re.escape(part) for part in name.split("*")) + "$", re.IGNORECASE)
+
+
+def _is_wildcard(identity: str) -> bool:
+    return "*" in identity and not variants.is_active("literal-identities")
 
 
 def _the_one(ctx: Context, cmdlet: str, identity: str) -> PSObject:
@@ -292,8 +306,12 @@ def get_receive_connector(ctx: Context, command: Command, inputs: Optional[list[
             outcome.output.extend(ctx.store.of_type(CONNECTOR))
             continue
         matches = find(ctx, identity)
+        if not matches and variants.is_active("identity-miss-returns-all"):
+            # Get-ReceiveConnector.md (Caution): "a non-existent value for the Identity parameter returns
+            # *all* objects as if you ran the Get- command without the Identity parameter".
+            matches = ctx.store.of_type(CONNECTOR)
         # GUESS: a wildcard that matches nothing is no error (an empty result, as for other Get- cmdlets).
-        if not matches and "*" not in identity:
+        elif not matches and not _is_wildcard(identity):
             outcome.errors.append(ctx.reporter.not_found(cmdlet, identity))
         outcome.output.extend(matches)
     return outcome
