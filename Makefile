@@ -61,7 +61,7 @@ export PATH := $(BIN):$(PATH)
 # Keep pip chatter out of the logs; failures still print.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help kerberos-deps venv demo test test-packaging integration-half sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
+.PHONY: help kerberos-deps venv demo test test-packaging integration-half ansible-test-key sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
 	tree demo-tree ansible-test-pip build-collection clean lint docs galaxy-install-test packaging-tests
 
 help:
@@ -143,6 +143,18 @@ demo-tree: venv
 ansible-test-pip: venv
 	@$(BIN)/python $(CURDIR)/tests/utils/seed_get_pip.py
 
+# ansible-test's integration command wants an SSH key pair in ~/.ansible/test and makes one with
+# ssh-keygen when it is missing. The two integration halves start together: both would find none and
+# the second ssh-keygen would stop at "Overwrite (y/n)?". Made here once, before they start, the same
+# way ansible-test makes it (PEM, and the RSA header paramiko reads); the halves only read it.
+ANSIBLE_TEST_KEY := $(HOME)/.ansible/test/id_rsa
+ansible-test-key:
+	@if ! test -f $(ANSIBLE_TEST_KEY) || ! test -f $(ANSIBLE_TEST_KEY).pub; then \
+		mkdir -p $(dir $(ANSIBLE_TEST_KEY)); rm -f $(ANSIBLE_TEST_KEY) $(ANSIBLE_TEST_KEY).pub; \
+		ssh-keygen -m PEM -q -t rsa -N '' -f $(ANSIBLE_TEST_KEY); \
+		sed -i -E 's/(BEGIN|END) PRIVATE KEY/\1 RSA PRIVATE KEY/' $(ANSIBLE_TEST_KEY); \
+	fi
+
 # --- tests ------------------------------------------------------------------
 
 # Not part of `make test`: it measures, it does not judge (tests/bench/bench.py says how).
@@ -186,7 +198,7 @@ lab-tests: venv
 # written with English principal names, so they prove that principals are matched by SID.
 INTEGRATION_LAB_LANGUAGE ?= de
 
-integration: tree
+integration: tree ansible-test-key
 ifeq ($(strip $(INTEGRATION_TARGETS)),)
 	@echo '==> ansible-test integration, two halves in parallel (lab language: $(INTEGRATION_LAB_LANGUAGE))'
 	@rm -rf $(INTEGRATION_HALVES)
