@@ -27,8 +27,8 @@ class Row(NamedTuple):
     settable_on_set: bool
 
 
-# Ansible argument types of the value kinds: multi-valued kinds are lists (Ansible
-# also splits a comma-separated string), kinds that accept numbers or words are raw.
+# Ansible argument types of the value kinds: multi-valued kinds are raw (a list, a comma-separated
+# string, or an add/remove/set dict: list_edit.py checks them), kinds that accept numbers or words too.
 _ARGUMENT_TYPES = (
     (canonical.Bool, dict(type="bool")),
     (canonical.Int, dict(type="int")),
@@ -49,7 +49,7 @@ def argument_spec(rows):
         if not settable(row):
             continue
         if row.kind.multi:
-            spec[row.option] = dict(type="list", elements="str")
+            spec[row.option] = dict(type="raw")
             continue
         spec[row.option] = next((dict(arg) for kind_type, arg in _ARGUMENT_TYPES
                                  if isinstance(row.kind, kind_type)), dict(type="str"))

@@ -16,7 +16,13 @@ description:
   - Values are compared in canonical form, so a rerun reports no change even when Exchange prints a value
     differently from how it was written (C(*) and C(smtp:*;1), C(Contoso.com) and C(contoso.com),
     C(203.0.113.10/32) and C(203.0.113.10)).
-  - Options left unset are left as they are. Multi-valued options replace the whole value.
+  - Options left unset are left as they are. Multi-valued options (O(sender_domains),
+    O(sender_ip_addresses), O(associated_accepted_domains)) take a list, which replaces the whole value,
+    or a dict that edits it, with C(add) and/or C(remove) (lists), or C(set) alone (the whole value, as a
+    list does). C(add) and C(remove) compare values by meaning (an address inside a listed block is
+    present); check mode and diff show the list as it will be.
+  - Edits are sent to Exchange Online as C(@{Add=...; Remove=...}), so two runs adding different
+    devices at the same time both land.
   - Invalid values and impossible combinations are refused before anything is sent to Exchange Online.
   - The output of M(mailflow.exchange.inbound_connector_info), fed back as options, reports no change.
 author:
@@ -56,15 +62,17 @@ options:
         its subdomains (a wildcard only as the first label). Compared lower-cased; the address space form
         Exchange prints (C(smtp:contoso.com;1)) is read too.
       - Required to create a connector.
-    type: list
-    elements: str
+      - A list replaces the whole value; a dict with C(add) and/or C(remove) (or C(set)) edits it.
+    type: raw
   sender_ip_addresses:
     description:
       - Public IPv4 addresses the connector takes mail from, single (C(203.0.113.10)) or CIDR blocks from
         C(/24) to C(/32). Ranges C(first-last), IPv6 and blocks wider than C(/24) are refused, as
         Exchange Online documents.
-    type: list
-    elements: str
+      - A list replaces the whole value. A dict edits it, C({add: [203.0.113.11]}) onboards one device and
+        C({remove: [203.0.113.10]}) retires one; removing part of a listed block is refused rather than split.
+      - The open-relay rules judge the list as it will be after the edit.
+    type: raw
   tls_sender_certificate_name:
     description:
       - Domain the sending server's TLS certificate must be issued to, such as C(mail.contoso.com) or
@@ -89,8 +97,8 @@ options:
   associated_accepted_domains:
     description:
       - Only senders of these accepted domains of the tenant may use the connector.
-    type: list
-    elements: str
+      - A list replaces the whole value; a dict with C(add) and/or C(remove) (or C(set)) edits it.
+    type: raw
   cloud_services_mail_enabled:
     description:
       - Keep the internal C(X-MS-Exchange-Organization-*) headers between on-premises and cloud (hybrid mail
@@ -144,6 +152,12 @@ EXAMPLES = r"""
     sender_domains: ["*"]
     require_tls: true
     tls_sender_certificate_name: "*.contoso.com"
+
+- name: Onboard one more relay address without restating the others
+  mailflow.exchange.inbound_connector:
+    name: SMTP Relay
+    sender_ip_addresses:
+      add: [203.0.113.11]
 
 - name: Remove a connector
   mailflow.exchange.inbound_connector:
@@ -217,7 +231,7 @@ outcome_unknown:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import engine
+from ansible_collections.mailflow.exchange.plugins.module_utils import engine, list_edit
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
@@ -269,10 +283,12 @@ def check_rules(values, allow_unrestricted):
 class InboundConnectorTask:
     """Reads the connector, plans the change, and applies it unless in check mode."""
 
-    def __init__(self, module, client, desired):
+    def __init__(self, module, client, desired, edits):
         self.module = module
         self.client = client
         self.desired = desired
+        self.edits = edits
+        self.resolved = {}
         self.allow_unrestricted = module.params["allow_unrestricted"]
 
     def run(self):
@@ -280,6 +296,9 @@ class InboundConnectorTask:
         current = connector_values(current_object) if current_object is not None else None
         if self.module.params["state"] == "absent":
             return self._absent(current)
+        # Edits (add/remove) become the lists they make, so the rules judge the result.
+        self.resolved = list_edit.resolve_options(self.edits, current, ROWS)
+        self.desired.update((option, edit.after) for option, edit in self.resolved.items())
         if current is None:
             return self._create()
         return self._update(current)
@@ -310,6 +329,7 @@ class InboundConnectorTask:
         check_rules(after, self.allow_unrestricted)
         if not self.module.check_mode:
             set_parameters = engine.parameters(self.desired, ROWS, list(changes), on_new=False)[0]
+            set_parameters = list_edit.delta_parameters(set_parameters, self.resolved, ROWS, odata=True)
             # The name Exchange holds: the user's may differ in case (a rename is then in set_parameters).
             set_parameters["Identity"] = current["name"]
             self.client.invoke("Set-InboundConnector", set_parameters)
@@ -346,7 +366,8 @@ def main():
     check_online_options(module)
     try:
         check_name(module.params["name"])
-        desired = engine.desired_values(module.params, ROWS)
+        edits, plain = list_edit.parse_options(module.params, ROWS)
+        desired = engine.desired_values(plain, ROWS)
         if module.params["state"] == "present":
             # On the options alone, before any call; again on the whole connector before any write.
             check_rules(desired, module.params["allow_unrestricted"])
@@ -357,9 +378,11 @@ def main():
     client = online_client(module)
     try:
         with client:
-            result = run_rereading(InboundConnectorTask(module, client, desired).run, module.warn)
+            result = run_rereading(InboundConnectorTask(module, client, desired, edits).run, module.warn)
     except RuleViolation as err:
         module.fail_json(msg=_refusal(err))
+    except InvalidValue as err:
+        module.fail_json(msg=str(err))
     except UnexpectedExchangeValue as err:
         module.fail_json(msg="cannot read what Exchange Online returned: %s" % err)
     except ExchangeError as err:

@@ -16,7 +16,14 @@ description:
     even when Exchange prints a value differently from how it was written (C(25MB) and
     C(25 MB (26,214,400 bytes)), C(10.1.3.0-10.1.3.255) and C(10.1.3.0/24)).
   - Options left unset are left as they are on the server. Multi-valued options (O(bindings),
-    O(remote_ip_ranges), O(permission_groups), O(auth_mechanism)) replace the whole value.
+    O(remote_ip_ranges), O(permission_groups), O(auth_mechanism)) take a list, which replaces the whole
+    value, or a dict that edits it, with C(add) and/or C(remove) (lists), or C(set) alone (the whole
+    value, as a list does). C(add) and C(remove) compare values by meaning; check mode and diff show the
+    list as it will be.
+  - O(bindings) and O(remote_ip_ranges) edits are sent to Exchange as C(@{Add=...; Remove=...}), so two
+    runs adding different devices at the same time both land. O(permission_groups) and
+    O(auth_mechanism) are one value for Exchange (a set of flags), so their edits are read, changed and
+    written whole; runs editing them at the same time may overwrite each other.
   - Invalid values are refused before anything is sent to the server.
   - The output of M(mailflow.exchange.receive_connector_info), fed back as options, reports no change.
 author:
@@ -65,30 +72,34 @@ options:
   bindings:
     description:
       - Local IP address and port pairs the connector listens on, as C(address:port); IPv6 as
-        C([address]:port). Replaces the whole list.
-    type: list
-    elements: str
+        C([address]:port).
+      - A list replaces the whole value; a dict with C(add) and/or C(remove) (or C(set)) edits it.
+    type: raw
   remote_ip_ranges:
     description:
       - Source addresses the connector accepts, as single addresses, C(first-last) ranges or CIDR
-        blocks, IPv4 or IPv6. Replaces the whole list. Compared by meaning, so C(10.1.3.0-10.1.3.255)
-        equals C(10.1.3.0/24).
-    type: list
-    elements: str
+        blocks, IPv4 or IPv6. Compared by meaning, so C(10.1.3.0-10.1.3.255) equals C(10.1.3.0/24).
+      - A list replaces the whole value. A dict edits it, C({add: [10.1.2.5]}) onboards one device and
+        C({remove: [10.1.2.4]}) retires one; C(set) alone is the whole value, as a list.
+      - C(add) of an address already inside a listed range changes nothing. C(remove) of a range takes away
+        every entry inside it; removing part of a wider entry (one printer of a listed C(/24)) is refused
+        rather than split, remove the wider entry and add what should stay instead.
+      - The open-relay guard (O(relay_max_addresses)) judges the list as it will be after the edit.
+    type: raw
   permission_groups:
     description:
       - Who may use the connector, any of V(None), V(AnonymousUsers), V(ExchangeUsers),
         V(ExchangeServers), V(ExchangeLegacyServers), V(Partners), V(Custom). A list, or a comma-
         separated string.
-    type: list
-    elements: str
+      - Or a dict with C(add) and/or C(remove) (or C(set)); read, changed and written whole (see above).
+    type: raw
   auth_mechanism:
     description:
       - Authentication offered, any of V(None), V(Tls), V(Integrated), V(BasicAuth),
         V(BasicAuthRequireTLS), V(ExchangeServer), V(ExternalAuthoritative). V(BasicAuthRequireTLS)
         needs V(BasicAuth) and V(Tls).
-    type: list
-    elements: str
+      - Or a dict with C(add) and/or C(remove) (or C(set)); read, changed and written whole (see above).
+    type: raw
   require_tls:
     description:
       - Require TLS for inbound messages.
@@ -327,6 +338,21 @@ EXAMPLES = r"""
     server: MAIL1
     tls_certificate_thumbprint: 5113AE0233A72FCCB75B1D0198628675333D010E
 
+- name: Onboard one printer without restating the others
+  mailflow.exchange.receive_connector:
+    name: ANONYMOUS RELAY MAIL1
+    server: MAIL1
+    remote_ip_ranges:
+      add: [10.1.2.5]
+
+- name: Retire one printer and add its replacement in one change
+  mailflow.exchange.receive_connector:
+    name: ANONYMOUS RELAY MAIL1
+    server: MAIL1
+    remote_ip_ranges:
+      remove: [10.1.2.4]
+      add: [10.1.2.6]
+
 - name: Widen a relay to a whole /22 of printers (refused beyond 256 addresses unless raised or overridden)
   mailflow.exchange.receive_connector:
     name: ANONYMOUS RELAY MAIL1
@@ -403,7 +429,7 @@ outcome_unknown:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import engine
+from ansible_collections.mailflow.exchange.plugins.module_utils import engine, list_edit
 from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import anyone_may_relay, read_aces
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
@@ -460,10 +486,12 @@ def _check_creatable(params, desired):
 class ReceiveConnectorTask:
     """Reads the connector, plans the change, and applies it unless in check mode."""
 
-    def __init__(self, module, client, desired):
+    def __init__(self, module, client, desired, edits):
         self.module = module
         self.client = client
         self.desired = desired
+        self.edits = edits
+        self.resolved = {}
         self.identity = identity_of(desired["server"], desired["name"])
 
     def run(self):
@@ -471,6 +499,9 @@ class ReceiveConnectorTask:
         current = connector_values(current_object) if current_object is not None else None
         if self.module.params["state"] == "absent":
             return self._absent(current)
+        # Edits (add/remove) become the lists they make, so every rule below judges the result.
+        self.resolved = list_edit.resolve_options(self.edits, current, ROWS)
+        self.desired.update((option, edit.after) for option, edit in self.resolved.items())
         self._check_combination(engine.merged(current or {}, self.desired))
         self._guard_open_relay(current, engine.merged(current or {}, self.desired))
         if current is None:
@@ -562,6 +593,7 @@ class ReceiveConnectorTask:
                 self.module.fail_json(msg="cannot change %s of an existing connector (Exchange sets them only at "
                                           "creation); remove and recreate it" % ", ".join(sorted(refused)),
                                       connector=current)
+            set_parameters = list_edit.delta_parameters(set_parameters, self.resolved, ROWS)
             set_parameters["Identity"] = self.identity
             self.client.invoke("Set-ReceiveConnector", set_parameters)
             after = self._read_back(None)
@@ -594,7 +626,8 @@ def main():
     thumbprint = module.params["tls_certificate_thumbprint"]
     try:
         check_name(module.params["name"])
-        desired = engine.desired_values(module.params, ROWS)
+        edits, plain = list_edit.parse_options(module.params, ROWS)
+        desired = engine.desired_values(plain, ROWS)
         if thumbprint:
             thumbprint = _certificate_api().normalise_thumbprint(thumbprint, "tls_certificate_thumbprint")
     except InvalidValue as err:
@@ -606,7 +639,7 @@ def main():
                 # A read, so also in check mode; refusals come before anything is written.
                 desired["tls_certificate_name"] = _certificate_api().resolve_tls_certificate_name(
                     client, desired["server"], thumbprint, warn=module.warn)
-            result = run_rereading(ReceiveConnectorTask(module, client, desired).run, module.warn)
+            result = run_rereading(ReceiveConnectorTask(module, client, desired, edits).run, module.warn)
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     except UnexpectedExchangeValue as err:

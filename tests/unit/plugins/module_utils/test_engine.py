@@ -29,7 +29,7 @@ def frontend():
 
 def test_argument_spec_types_follow_the_kinds():
     spec = engine.argument_spec(ROWS)
-    assert spec["remote_ip_ranges"] == {"type": "list", "elements": "str"}
+    assert spec["remote_ip_ranges"] == {"type": "raw"}  # a list, or an add/remove/set dict (list_edit)
     assert spec["enabled"] == {"type": "bool"}
     assert spec["max_message_size"] == {"type": "raw"}
     assert spec["max_hop_count"] == {"type": "int"}
