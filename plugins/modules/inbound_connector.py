@@ -69,8 +69,9 @@ options:
       - Public IPv4 addresses the connector takes mail from, single (C(203.0.113.10)) or CIDR blocks from
         C(/24) to C(/32). Ranges C(first-last), IPv6 and blocks wider than C(/24) are refused, as
         Exchange Online documents.
-      - A list replaces the whole value. A dict edits it, C({add: [203.0.113.11]}) onboards one device and
-        C({remove: [203.0.113.10]}) retires one; removing part of a listed block is refused rather than split.
+      - A list replaces the whole value. A dict edits it, C(add) with C([203.0.113.11]) onboards one device
+        and C(remove) with C([203.0.113.10]) retires one; removing part of a listed block is refused rather
+        than split.
       - The open-relay rules judge the list as it will be after the edit.
     type: raw
   tls_sender_certificate_name:

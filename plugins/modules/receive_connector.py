@@ -79,8 +79,8 @@ options:
     description:
       - Source addresses the connector accepts, as single addresses, C(first-last) ranges or CIDR
         blocks, IPv4 or IPv6. Compared by meaning, so C(10.1.3.0-10.1.3.255) equals C(10.1.3.0/24).
-      - A list replaces the whole value. A dict edits it, C({add: [10.1.2.5]}) onboards one device and
-        C({remove: [10.1.2.4]}) retires one; C(set) alone is the whole value, as a list.
+      - A list replaces the whole value. A dict edits it, C(add) with C([10.1.2.5]) onboards one device and
+        C(remove) with C([10.1.2.4]) retires one; C(set) alone is the whole value, as a list.
       - C(add) of an address already inside a listed range changes nothing. C(remove) of a range takes away
         every entry inside it; removing part of a wider entry (one printer of a listed C(/24)) is refused
         rather than split, remove the wider entry and add what should stay instead.

@@ -112,8 +112,8 @@ def test_the_whole_value_reports_its_delta_too():
 
 
 def test_other_kinds_compare_canonical_values():
-    assert list_edit.resolve("sender_domains", ["contoso.com"], edit({"add": ["smtp:Contoso.com;1", "fabrikam.com"]},
-                                                                      SENDER_DOMAINS), SENDER_DOMAINS) == \
+    domains = edit({"add": ["smtp:Contoso.com;1", "fabrikam.com"]}, SENDER_DOMAINS)
+    assert list_edit.resolve("sender_domains", ["contoso.com"], domains, SENDER_DOMAINS) == \
         list_edit.Resolved(["contoso.com", "fabrikam.com"], ["fabrikam.com"], [])
     assert list_edit.resolve("bindings", ["0.0.0.0:25"], edit({"remove": ["0.0.0.0:25"]}, BINDINGS), BINDINGS) == \
         list_edit.Resolved([], [], ["0.0.0.0:25"])
