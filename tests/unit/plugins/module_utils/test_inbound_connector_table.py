@@ -50,8 +50,8 @@ def relay_json(**changes):
 
 def test_argument_spec_types_follow_the_kinds():
     spec = engine.argument_spec(ROWS)
-    assert spec["sender_domains"] == {"type": "list", "elements": "str"}
-    assert spec["sender_ip_addresses"] == {"type": "list", "elements": "str"}
+    assert spec["sender_domains"] == {"type": "raw"}  # a list, or an add/remove/set dict (list_edit)
+    assert spec["sender_ip_addresses"] == {"type": "raw"}
     assert spec["require_tls"] == {"type": "bool"}
     assert spec["tls_sender_certificate_name"] == {"type": "str"}
 
