@@ -186,13 +186,16 @@ class Connection(ExchangeSession):
     transport = "mailflow.exchange.online_session"
     kind = ONLINE
 
+    def _settings(self):
+        return params_from_options(online.ONLINE_CONNECTION_SPEC, self._all_options(), {})
+
     def _client_params(self):
         for import_error, library in ((online_auth.CRYPTOGRAPHY_IMPORT_ERROR, "cryptography"),
                                       (online_auth.MSAL_IMPORT_ERROR, "msal")):
             if import_error:
                 raise ExchangeConnectionError("online_session needs %s in the Python that runs ansible-playbook"
                                               % library)
-        params = params_from_options(online.ONLINE_CONNECTION_SPEC, self.get_options(), {})
+        params = self._settings()
         problem = online.online_problem(params)
         if problem:
             raise ExchangeConnectionError("connection %s (variables mailflow_exo_<option>): %s"

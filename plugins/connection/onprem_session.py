@@ -214,13 +214,17 @@ class Connection(ExchangeSession):
     transport = "mailflow.exchange.onprem_session"
     kind = ONPREM
 
+    def _settings(self):
+        params = params_from_options(onprem.ONPREM_CONNECTION_SPEC, self._all_options(), RENAMED)
+        params["host"] = params["host"] or self._play_context.remote_addr
+        return params
+
     def _client_params(self):
         import_error = onprem.pypsrp_import_error()
         if import_error:
             raise ExchangeConnectionError("onprem_session needs pypsrp in the Python that runs ansible-playbook: "
                                           "%s" % import_error.strip().splitlines()[-1])
-        params = params_from_options(onprem.ONPREM_CONNECTION_SPEC, self.get_options(), RENAMED)
-        params["host"] = params["host"] or self._play_context.remote_addr
+        params = self._settings()
         problem = onprem.connection_problem(params)
         if problem:
             raise ExchangeConnectionError("connection %s (variables mailflow_exchange_<option>): %s"

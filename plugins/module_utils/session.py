@@ -41,6 +41,23 @@ _JSON_SCALARS = (str, int, float, bool, type(None))
 _kind_cache = {}
 
 
+# The cmdlets the modules run, the only ones a session runs (a same-user process that reached
+# the socket could otherwise run any cmdlet with the session's rights). A unit test reads the
+# modules and module_utils and fails when one uses a cmdlet missing here.
+SESSION_CMDLETS = frozenset((
+    "Get-ReceiveConnector", "New-ReceiveConnector", "Set-ReceiveConnector", "Remove-ReceiveConnector",
+    "Get-ADPermission", "Add-ADPermission", "Remove-ADPermission",
+    "Get-ExchangeCertificate", "Get-AcceptedDomain",
+    "Get-InboundConnector", "New-InboundConnector", "Set-InboundConnector", "Remove-InboundConnector",
+))
+_ALLOWED = frozenset(name.lower() for name in SESSION_CMDLETS)
+
+
+def refused_cmdlets(commands):
+    """The cmdlets of ``commands`` a session does not run (PowerShell names are case-insensitive)."""
+    return [cmdlet for cmdlet, _parameters in commands if str(cmdlet).lower() not in _ALLOWED]
+
+
 # JSON-RPC's "Method not found": the socket belongs to another kind of persistent connection.
 METHOD_NOT_FOUND = -32601
 

@@ -12,39 +12,70 @@ The session answers with JSON text (module_utils/session.py is the other end). A
 broken session is reopened once, and the call repeated only when it certainly did
 not run or is a read; a write with an unknown outcome is reported, never repeated.
 
+One session process serves one set of connection settings (plugin_utils/
+session_identity.py): hosts that share an address but not their tenant, credentials
+or endpoints each get their own, and a process refuses a request made with other
+settings than its own. It serves only processes of its playbook run
+(plugin_utils/session_peer.py), never returns a secret setting, and runs only the
+cmdlets the modules use (module_utils/session.py SESSION_CMDLETS).
+
 The plugin declares itself non-persistent on purpose. For a persistent connection,
 ansible-core starts its ansible-connection helper (a new Python process that loads
 Ansible, ~0.8 s) before every task only to find the socket and hand it the task's
 options. The worker does that job in-process here (``socket_path``), with the same
 socket path and the same calls, and starts the helper only when no session process
-runs yet for the host. Ansible still records the socket from the module's
+runs yet for the host and settings. Ansible still records the socket from the module's
 ``_ansible_socket`` and resets the session at the end of the run and on
 ``meta: reset_connection``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
 
+from ansible import constants as C
 from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.connection import Connection as RpcConnection, ConnectionError as RpcError
 from ansible.plugins.connection import NetworkConnectionBase
+from ansible.plugins.loader import connection_loader
 from ansible.utils.display import Display
+from ansible.utils.path import unfrackpath
 
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
     ExchangeConnectionError,
     ExchangeError,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.retry import all_reads
-from ansible_collections.mailflow.exchange.plugins.module_utils.session import error_to_data
+from ansible_collections.mailflow.exchange.plugins.module_utils.session import error_to_data, refused_cmdlets
 from ansible_collections.mailflow.exchange.plugins.plugin_utils.playbook_watch import watch_playbook
+from ansible_collections.mailflow.exchange.plugins.plugin_utils.session_identity import (
+    remove_run_key,
+    run_key,
+    settings_tag,
+    tagged_user,
+)
+from ansible_collections.mailflow.exchange.plugins.plugin_utils.session_peer import PeerRefused, check_peer
 
 # How long a task waits for a session process that is shutting down to remove its socket.
 SOCKET_GONE_SECONDS = 5.0
 # Settings never to be shown, even inside an error text.
 SECRET_OPTIONS = ("password", "pfx_password", "client_secret")
+MASK = "********"
+
+
+def peer_checked(method):
+    """Serve the RPC ``method`` only to a process of this playbook run (session_peer.py)."""
+    @functools.wraps(method)
+    def checked(self, *args, **kwargs):
+        try:
+            check_peer(self._socket_path, self._ansible_playbook_pid)
+        except PeerRefused as refused:
+            raise AnsibleConnectionFailure("mailflow.exchange session: %s" % refused) from None
+        return method(self, *args, **kwargs)
+    return checked
 
 
 def params_from_options(spec, options, renamed):
@@ -91,9 +122,8 @@ class ExchangeSession(NetworkConnectionBase):
         """The session process's socket, which Ansible hands to the module as ``_ansible_socket``.
 
         Read in the task's worker process once the task's options are set. The
-        session process of this host (same address, port, user and connection, as
-        ansible-connection names it) gets the task's options; without one, Ansible's
-        helper starts it.
+        session process of this host and these settings (session_identity.py) gets
+        the task's options; without one, Ansible's helper starts it.
         """
         if not self._attached:
             self._socket_path = self._attach()
@@ -101,28 +131,75 @@ class ExchangeSession(NetworkConnectionBase):
         return self._socket_path
 
     def _attach(self):
-        self._update_connection_state()
-        if self._socket_path:
+        context = self._session_context()
+        socket_path = _control_socket_path(context, self._ansible_playbook_pid)
+        if os.path.exists(socket_path):
             try:
-                return self._hand_options(self._socket_path)
+                return self._hand_options(socket_path)
             except RpcError as err:
                 # The process is going (reset at the end of a play, idle timeout) or died: its socket
                 # goes with it, then a new process starts as for a first task.
-                if not _socket_gone(self._socket_path, err):
+                if not _socket_gone(socket_path, err):
                     raise AnsibleConnectionFailure(
                         "the %s session process of %s does not answer on %s and does not end: %s"
-                        % (self.kind, self._play_context.remote_addr, self._socket_path, err)) from None
+                        % (self.kind, self._play_context.remote_addr, socket_path, err)) from None
         from ansible.executor.task_executor import start_connection
 
-        self._play_context.timeout = self.get_option("persistent_command_timeout")
-        return start_connection(self._play_context, self.get_options(), self._task_uuid)
+        context.timeout = self.get_option("persistent_command_timeout")
+        started = start_connection(context, self._all_options(), self._task_uuid)
+        if started != socket_path:
+            raise AnsibleConnectionFailure(
+                "this ansible-core started the %s session on %s instead of %s: it names persistent connection "
+                "sockets in a way this collection does not know, so it cannot keep the sessions of hosts with "
+                "different settings apart; run the modules without the session connection (ansible_connection: "
+                "local)" % (self.kind, started, socket_path))
+        return started
+
+    def _session_context(self):
+        """A copy of the play context whose user part names these settings (session_identity.py)."""
+        control_dir = unfrackpath(C.PERSISTENT_CONTROL_PATH_DIR)
+        tag = settings_tag(run_key(control_dir, self._ansible_playbook_pid), self._settings())
+        context = self._play_context.copy()
+        context.remote_user = tagged_user(context.remote_user, tag)
+        return context
 
     def _hand_options(self, socket_path):
         """Give the running session process this task's options, as ansible-connection's helper would."""
         session = RpcConnection(socket_path)
-        session.set_options(direct=self.get_options())
+        session.set_options(direct=self._all_options())
         _show_messages(session.pop_messages(), self._play_context.remote_addr)
         return socket_path
+
+    def get_option(self, option, hostvars=None):
+        """An option's value; a secret one never leaves through here (the socket serves this method)."""
+        value = super().get_option(option, hostvars=hostvars)
+        return MASK if option in SECRET_OPTIONS and value else value
+
+    def get_options(self, hostvars=None):
+        """The options, secrets masked (the socket serves this method); see _all_options."""
+        return {name: MASK if name in SECRET_OPTIONS and value else value
+                for name, value in self._all_options(hostvars).items()}
+
+    def _all_options(self, hostvars=None):
+        """The options with their secrets, for this collection's own use."""
+        return {name: super(ExchangeSession, self).get_option(name, hostvars=hostvars)
+                for name in self.option_definitions}
+
+    @peer_checked
+    def set_options(self, task_keys=None, var_options=None, direct=None):
+        super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
+
+    @peer_checked
+    def exec_command(self, cmd, in_data=None, sudoable=True):
+        return super().exec_command(cmd, in_data, sudoable)
+
+    @peer_checked
+    def put_file(self, in_path, out_path):
+        return super().put_file(in_path, out_path)
+
+    @peer_checked
+    def fetch_file(self, in_path, out_path):
+        return super().fetch_file(in_path, out_path)
 
     def _connect(self):
         # Called in the connection process before exec_command; the Exchange session itself
@@ -134,6 +211,7 @@ class ExchangeSession(NetworkConnectionBase):
         self._drop_client()
         super().close()
 
+    @peer_checked
     def reset(self):
         # ansible-playbook resets every active persistent connection at the end of the run,
         # and meta: reset_connection does the same: the session closes with it.
@@ -142,15 +220,18 @@ class ExchangeSession(NetworkConnectionBase):
 
     # --- the RPC methods modules call --------------------------------------------
 
+    @peer_checked
     def exchange_session_kind(self):
         """Which session this is, so a module knows the socket is ours."""
         return self.kind
 
+    @peer_checked
     def exchange_session_info(self):
         """JSON text: the kind, whether a client is held and, on premises, its ShellId (for diagnostics)."""
         return json.dumps({"kind": self.kind, "open": self._client is not None,
                            "shell_id": getattr(self._client, "shell_id", None)})
 
+    @peer_checked
     def exchange_invoke(self, request):
         """Run ``{"commands": [[cmdlet, {parameter: value}], ...]}`` (JSON text) as one pipeline.
 
@@ -159,6 +240,7 @@ class ExchangeSession(NetworkConnectionBase):
         commands = [tuple(command) for command in json.loads(request)["commands"]]
         self._request_warnings = []
         try:
+            self._refuse_unknown_cmdlets(commands)
             answer = {"output": self._encode(self._invoke(commands))}
         except ExchangeError as err:
             answer = {"error": error_to_data(err)}
@@ -196,6 +278,13 @@ class ExchangeSession(NetworkConnectionBase):
                 if kept:
                     del kept[:]
 
+    def _refuse_unknown_cmdlets(self, commands):
+        refused = refused_cmdlets(commands)
+        if refused:
+            raise ExchangeError("the %s session runs only the cmdlets of this collection's modules, not %s"
+                                % (self.kind, ", ".join(map(str, refused))), cmdlet=str(refused[0]),
+                                category="PermissionDenied")
+
     @staticmethod
     def _may_repeat(error, commands):
         return error.command_not_run or all_reads(commands)
@@ -203,11 +292,13 @@ class ExchangeSession(NetworkConnectionBase):
     def _current_client(self):
         """The client to call and whether it served earlier calls (only then may a failure mean it broke)."""
         params = self._client_params()
-        if self._client is not None and params != self._client_settings:
-            # Options arrive again with every task (set_options); hosts that share this process
-            # (same address, port and user) may differ in the others: never reuse a session opened
-            # with other settings.
-            self._drop_client()
+        if self._client_settings is not None and params != self._client_settings:
+            # The socket is named after the settings (session_identity.py), so only a process that
+            # pushed foreign options could get here: never serve a request with the settings of
+            # another host, and never reopen this session with them.
+            raise ExchangeConnectionError(
+                "refused: the task's connection settings differ from those the %s session process at %s "
+                "was opened with" % (self.kind, self._socket_path))
         if self._client is not None and not getattr(self._client, "is_open", True):
             # The pool is known to be closed or broken: reopening cannot repeat anything.
             self._drop_client()
@@ -223,14 +314,17 @@ class ExchangeSession(NetworkConnectionBase):
     def _watch_playbook(self):
         """Once per session process, before the first Exchange session opens (playbook_watch.py)."""
         if self._playbook_watch is None and self._ansible_playbook_pid:
-            self._playbook_watch = watch_playbook(int(self._ansible_playbook_pid))
+            control_dir = unfrackpath(C.PERSISTENT_CONTROL_PATH_DIR)
+            self._playbook_watch = watch_playbook(
+                int(self._ansible_playbook_pid),
+                on_end=functools.partial(remove_run_key, control_dir, self._ansible_playbook_pid))
 
     def _masked(self, text):
         """``text`` with the secrets of the settings replaced, should a library have echoed one."""
         for option in SECRET_OPTIONS:
             secret = (self._client_settings or {}).get(option)
             if secret:
-                text = text.replace(str(secret), "********")
+                text = text.replace(str(secret), MASK)
         return text
 
     def _warn(self, text):
@@ -243,7 +337,12 @@ class ExchangeSession(NetworkConnectionBase):
 
     # --- per kind ---------------------------------------------------------------------
 
+    def _settings(self):
+        """Every connection setting of the client, credentials included, as JSON-ready values."""
+        raise NotImplementedError
+
     def _client_params(self):
+        """``_settings()`` checked, as the client's params, or raise ExchangeError."""
         raise NotImplementedError
 
     def _new_client(self, params, warn):
@@ -254,6 +353,20 @@ class ExchangeSession(NetworkConnectionBase):
 
     def _encode(self, output):
         raise NotImplementedError
+
+
+def _control_socket_path(context, playbook_pid):
+    """The socket ansible-connection names for ``context``: computed as ansible-core computes it."""
+    try:
+        create_control_path = connection_loader.get("ssh", class_only=True)._create_control_path
+    except AttributeError:
+        raise AnsibleConnectionFailure(
+            "this ansible-core no longer names persistent connection sockets as the mailflow.exchange session "
+            "connections expect (ssh._create_control_path): run the modules without them "
+            "(ansible_connection: local)") from None
+    template = create_control_path(context.remote_addr, context.port, context.remote_user, context.connection,
+                                   playbook_pid)
+    return unfrackpath(template % {"directory": unfrackpath(C.PERSISTENT_CONTROL_PATH_DIR)})
 
 
 def _socket_gone(socket_path, error):

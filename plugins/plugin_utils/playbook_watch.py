@@ -32,11 +32,16 @@ def playbook_alive(pid):
     return True
 
 
-def watch_playbook(pid, poll_seconds=POLL_SECONDS):
-    """Start the watcher thread for playbook ``pid``; returns it (a daemon thread)."""
+def watch_playbook(pid, poll_seconds=POLL_SECONDS, on_end=None):
+    """Start the watcher thread for playbook ``pid``; returns it (a daemon thread).
+
+    ``on_end`` runs once the playbook is gone, before this process is ended.
+    """
     def watch():
         while playbook_alive(pid):
             time.sleep(poll_seconds)
+        if on_end is not None:
+            on_end()
         os.kill(os.getpid(), signal.SIGTERM)
 
     thread = threading.Thread(target=watch, name="mailflow-playbook-watch", daemon=True)

@@ -4,11 +4,12 @@ import time
 import uuid
 from pathlib import Path
 
+import msal
 import pytest
 
 from exchange_lab.online import registration
 from exchange_lab.online.access_tokens import AccessTokens
-from online_client import error_detail, invoke, stats, token
+from online_client import error_detail, invoke, session, stats, token
 
 NOT_FOUND = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
 
@@ -67,6 +68,24 @@ def test_connector_lifecycle(lab, online):
     gone = invoke(online, online["token"], "Remove-InboundConnector", {"Identity": "From on-prem"})
     assert gone.status_code == 404
     assert stats(lab)["online_writes"] == 3
+
+
+def test_changes_are_counted_per_app(lab, online):
+    secret_app = online["client_secret_app"]
+    secret_token = msal.ConfidentialClientApplication(
+        secret_app["client_id"], authority=online["authority"], client_credential=secret_app["client_secret"],
+        http_client=session(online), instance_discovery=False).acquire_token_for_client([online["scope"]])
+    certificate_counter = "online_writes_app_" + online["client_id"]
+    secret_counter = "online_writes_app_" + secret_app["client_id"]
+    before = stats(lab)
+    assert _new(online, "Per app one", ConnectorType="Partner", SenderDomains=["*"]).status_code == 200
+    assert invoke(online, secret_token["access_token"], "New-InboundConnector",
+                  {"Name": "Per app two", "ConnectorType": "Partner", "SenderDomains": ["*"]}).status_code == 200
+    assert invoke(online, secret_token["access_token"], "Remove-InboundConnector",
+                  {"Identity": "Per app one"}).status_code == 200
+    after = stats(lab)
+    assert after[certificate_counter] - before.get(certificate_counter, 0) == 1
+    assert after[secret_counter] - before.get(secret_counter, 0) == 2
 
 
 @pytest.mark.parametrize("parameters, exception", [

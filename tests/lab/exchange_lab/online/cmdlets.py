@@ -16,8 +16,12 @@ class CmdletRunner:
         self._stats = stats
         stats.declare("online_writes", "online_write_calls")  # readers rely on the keys from the start
 
-    def run(self, name: str, parameters: Any) -> CmdletResult:
-        """The cmdlet's result, or CmdletFailure; a change is saved before this returns."""
+    def run(self, name: str, parameters: Any, app_id: str | None = None) -> CmdletResult:
+        """The cmdlet's result, or CmdletFailure; a change is saved before this returns.
+
+        ``app_id`` (the token's appid) is who asked: changes are also counted per app,
+        as ``online_writes_app_<client id>``, so tests can tell whose credentials wrote.
+        """
         cmdlet = _CMDLETS.get(str(name).lower())
         if cmdlet is None:
             raise errors.unknown_cmdlet(str(name))
@@ -28,4 +32,6 @@ class CmdletRunner:
             if result.changed:
                 self._tenant.save()
                 self._stats.increment("online_writes")
+                if app_id:
+                    self._stats.increment(f"online_writes_app_{app_id}")
         return result

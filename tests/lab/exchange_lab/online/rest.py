@@ -75,16 +75,16 @@ class InvokeCommandService:
             self._tokens.expire_all()
         elif fault is not None and fault.kind == "status":
             return Response(fault.status, fault.body(), fault.headers())
-        refused = self._authenticate(headers.get("Authorization", ""), tenant)
+        refused, claims = self._authenticate(headers.get("Authorization", ""), tenant)
         if refused is not None:
             return refused
+        response = self._run(base_url, tenant, query, headers, body, claims.get("appid"))
         if fault is not None and fault.kind == "reset":
-            response = self._run(base_url, tenant, query, headers, body)
             response.reset = True
-            return response
-        return self._run(base_url, tenant, query, headers, body)
+        return response
 
-    def _run(self, base_url: str, tenant: str, query: dict[str, str], headers: Any, body: bytes) -> Response:
+    def _run(self, base_url: str, tenant: str, query: dict[str, str], headers: Any, body: bytes,
+             app_id: str) -> Response:
         page_size = _page_size(headers.get("Prefer", ""))
         context = f"{base_url}/adminapi/beta/{tenant}/$metadata#Collection(Exchange.GenericHashTable)"  # GUESS
         extra = {"Preference-Applied": f"odata.maxpagesize={page_size}"} if headers.get("Prefer") else {}
@@ -98,7 +98,7 @@ class InvokeCommandService:
         else:
             try:
                 name, parameters = _cmdlet_input(body)
-                result = self._runner.run(name, parameters)
+                result = self._runner.run(name, parameters, app_id)
             except errors.CmdletFailure as failure:
                 return Response(failure.status, failure.body(), {"Content-Type": JSON_TYPE})
             objects, warnings = result.output, result.warnings
@@ -111,12 +111,13 @@ class InvokeCommandService:
             payload["@odata.nextLink"] = f"{base_url}/adminapi/beta/{tenant}/InvokeCommand?%24skiptoken={token}"
         return Response(200, payload, {"Content-Type": JSON_TYPE, **extra})
 
-    def _authenticate(self, authorization: str, tenant: str) -> Response | None:
+    def _authenticate(self, authorization: str, tenant: str) -> tuple[Response | None, dict]:
+        """(None, the token's claims) for a request Exchange would serve, else (the refusal, {})."""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            return Response(401, None, {"WWW-Authenticate": CHALLENGE})
+            return Response(401, None, {"WWW-Authenticate": CHALLENGE}), {}
         try:
-            self._tokens.check(token.strip())
+            claims = self._tokens.check(token.strip())
             if not self._registration.names_tenant(tenant):
                 # GUESS: a URL naming another organisation than the token's is refused like a bad token.
                 raise TokenRejected(401, f"The tenant '{tenant}' in the URL doesn't match the token.", "invalid_tenant")
@@ -126,9 +127,10 @@ class InvokeCommandService:
             headers = {"x-ms-diagnostics": diagnostics}
             if rejected.status == 401:
                 headers["WWW-Authenticate"] = f'{CHALLENGE}, error="invalid_token"'
-                return Response(401, None, headers)
-            return Response(rejected.status, {"error": {"code": "Forbidden", "message": rejected.reason}}, headers)
-        return None
+                return Response(401, None, headers), {}
+            return Response(rejected.status, {"error": {"code": "Forbidden", "message": rejected.reason}},
+                            headers), {}
+        return None, claims
 
     def _open_paging(self, tenant: str, remaining: list[dict]) -> str:
         now = time.monotonic()

@@ -221,13 +221,14 @@ def test_a_missing_tenant_names_both_ways_to_give_it():
                                              "the connection mailflow.exchange.online_session")
 
 
-def test_other_settings_get_their_own_session():
-    session = ScriptedSession([[["a"], ["never"]], [["b"]]])
+def test_a_request_with_other_settings_is_refused_never_served():
+    session = ScriptedSession([[["a"], ["never"]], [["never either"]]])
     invoke(session, GET)
-    session.problem = None
-    session._client_params = lambda: {"auth": "basic"}
-    assert invoke(session, GET)["output"] == ["b"]
-    assert session.clients[0].closed
+    session._client_params = lambda: {"tenant": "fabrikam.onmicrosoft.com"}
+    answer = invoke(session, GET)
+    assert answer["error"]["connection"] is True
+    assert "differ from those the test session process" in answer["error"]["message"]
+    assert session.clients[0].calls == [[GET]] and len(session.clients) == 1
 
 
 def test_a_secret_echoed_by_a_library_is_masked():
