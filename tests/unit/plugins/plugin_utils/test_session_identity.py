@@ -37,7 +37,7 @@ def test_the_run_key_is_private_and_the_same_for_every_task(tmp_path):
 
 def test_tasks_creating_the_key_at_once_agree_on_it(tmp_path):
     keys = []
-    threads = [threading.Thread(target=lambda: keys.append(run_key(str(tmp_path), PLAYBOOK_PID))) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: keys.append(run_key(str(tmp_path), PLAYBOOK_PID))) for _thread in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
