@@ -66,6 +66,11 @@ def online_vars(online):
         'exo_client_secret': online['client_secret_app']['client_secret'],
         'exo_foreign_certificate': online['eop']['client_certificate'],
         'exo_foreign_private_key': online['eop']['client_key'],
+        # A second tenant of the same service, with its own certificate app.
+        'exo_second_tenant': online['second_tenant']['tenant_id'],
+        'exo_second_client_id': online['second_tenant']['client_id'],
+        'exo_second_certificate': online['second_tenant']['certificate'],
+        'exo_second_private_key': online['second_tenant']['private_key'],
     }
 
 

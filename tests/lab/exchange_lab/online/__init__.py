@@ -5,7 +5,7 @@ Modules: ``registration`` (tenant, app registrations, keys in DIR/online/), ``jo
 ``aadsts`` (Entra errors), ``token_service`` (openid-configuration, token endpoint),
 ``access_tokens`` (issued and checked), ``rest`` (InvokeCommand, paging), ``cmdlets``,
 ``binding``, ``values``, ``errors`` (cmdlet layer), ``inbound_connector``, ``accepted_domain``,
-``tenant`` (persisted state), ``faults`` (429/503 on demand), ``server`` (HTTPS routing).
+``tenant`` (persisted state), ``tenants`` (a second tenant, routing by tenant), ``faults`` (429/503 on demand), ``server`` (HTTPS routing).
 """
 from .lab import OnlineLab, start_online
 

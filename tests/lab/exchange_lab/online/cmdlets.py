@@ -20,7 +20,8 @@ class CmdletRunner:
         """The cmdlet's result, or CmdletFailure; a change is saved before this returns.
 
         ``app_id`` (the token's appid) is who asked: changes are also counted per app,
-        as ``online_writes_app_<client id>``, so tests can tell whose credentials wrote.
+        as ``online_writes_app_<client id>``, so tests can tell whose credentials wrote, and
+        per tenant, as ``online_writes_tenant_<tenant id>``.
         """
         cmdlet = _CMDLETS.get(str(name).lower())
         if cmdlet is None:
@@ -32,6 +33,7 @@ class CmdletRunner:
             if result.changed:
                 self._tenant.save()
                 self._stats.increment("online_writes")
+                self._stats.increment(f"online_writes_tenant_{self._tenant.registration.tenant_id}")
                 if app_id:
                     self._stats.increment(f"online_writes_app_{app_id}")
         return result

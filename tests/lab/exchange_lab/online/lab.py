@@ -19,6 +19,7 @@ from .registration import Registration
 from .rest import InvokeCommandService
 from .server import OnlineHTTPServer
 from .tenant import TENANT_FILE, Tenant
+from .tenants import TenantEndpoints, Tenants
 from .token_service import TokenService
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class OnlineLab:
     _thread: threading.Thread
     tenant: Tenant  # read by the EOP stand-in (exchange_lab.eop) under tenant.lock
     issued_tokens: Path | None = None  # every bearer token issued, one a line (the secrets scan reads it)
+    second: Registration | None = None  # a second tenant of the same service
 
     def info(self) -> dict:
         """The ``online`` entry of lab.json."""
@@ -52,7 +54,14 @@ class OnlineLab:
             "ca_path": str(self.ca_path),
             "faults": str(self.server.faults.path),
             "issued_tokens": str(self.issued_tokens),
+            "second_tenant": self._second_tenant_info(),
         }
+
+    def _second_tenant_info(self) -> dict:
+        reg, base = self.second, self.server.base_url
+        return {"tenant_id": reg.tenant_id, "tenant_domain": reg.tenant_domain,
+                "client_id": reg.certificate_app.client_id, "certificate": str(reg.certificate_path),
+                "private_key": str(reg.private_key_path), "authority": f"{base}/{reg.tenant_id}"}
 
     def stop(self, timeout: float = 3.0) -> None:
         self.server.shutdown()
@@ -66,24 +75,29 @@ def start_online(state_dir: Path, stats: Stats, reset: bool = False, port: int =
     """Mint (once) the registration, open the tenant, and serve HTTPS on 127.0.0.1 in a thread."""
     state_dir = Path(state_dir)
     registration = app_registration.load_or_create(state_dir)
+    second = app_registration.load_or_create_second(state_dir, registration)
     online_dir = state_dir / app_registration.ONLINE_DIR
     authority = pki.LabPKI(state_dir / pki.PKI_DIR)
     issued_tokens = online_dir / ISSUED_TOKENS_FILE
     if reset:
         issued_tokens.unlink(missing_ok=True)
-    tokens = AccessTokens(registration, record_path=issued_tokens)
-    tenant = Tenant(online_dir / TENANT_FILE, registration, reset=reset,
-                    restrict_inbound_connectors=restrict_inbound_connectors)
     if plan is None:  # started alone (tests): its own plan, empty at start like the lab's
         plan = FaultPlan(state_dir / FAULTS_FILE, stats)
         plan.clear()
     faults = Faults(plan)
-    invoke = InvokeCommandService(registration, tokens, CmdletRunner(tenant, stats), stats, faults)
-    server = OnlineHTTPServer(port, pki.server_context(authority.server_certificate()), TokenService(registration, tokens),
-                              invoke, stats, faults, latency)
+    endpoints, tenants = [], []
+    for reg, directory in ((registration, online_dir), (second, online_dir / app_registration.SECOND_TENANT_DIR)):
+        tokens = AccessTokens(reg, record_path=issued_tokens)
+        tenants.append(Tenant(directory / TENANT_FILE, reg, reset=reset,
+                              restrict_inbound_connectors=restrict_inbound_connectors))
+        invoke = InvokeCommandService(reg, tokens, CmdletRunner(tenants[-1], stats), stats, faults)
+        endpoints.append(TenantEndpoints(reg, TokenService(reg, tokens), invoke))
+    router = Tenants(endpoints)
+    server = OnlineHTTPServer(port, pki.server_context(authority.server_certificate()), router, router, stats,
+                              faults, latency)
     server.tls_override = TlsFaults(plan, state_dir / pki.PKI_DIR, "online")
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                               name=f"online-{server.port}", daemon=True)
     thread.start()
     log.info("Exchange Online stand-in on %s (tenant %s)", server.base_url, registration.tenant_id)
-    return OnlineLab(server, registration, authority.ca_cert_path, thread, tenant, issued_tokens)
+    return OnlineLab(server, registration, authority.ca_cert_path, thread, tenants[0], issued_tokens, second)

@@ -1,4 +1,4 @@
-"""The lab tenant and its two app registrations, minted once per state directory.
+"""The lab tenants and their app registrations, minted once per state directory.
 
 ``DIR/online/`` holds:
 - ``registration.json`` (0600): tenant id and domain, the certificate app's client id and
@@ -7,9 +7,14 @@
   first app (what an admin uploads to Entra ID, self-signed as New-SelfSignedCertificate makes it);
 - ``token-signing.key`` (0600): the key the lab's token service signs access tokens with.
 
+``DIR/online/second/`` holds a second tenant the same way (another organisation hosted by
+the same service, for tests that run several tenants side by side). Entra ID signs every
+tenant's tokens with the same keys, so the second tenant uses the first one's signing key.
+
 Everything is reused across runs while complete, so a client configured from an earlier
 lab.json keeps working after a restart.
 """
+import dataclasses
 import datetime
 import json
 import secrets
@@ -27,6 +32,7 @@ from ..files import write_atomic
 
 ONLINE_DIR = "online"
 TENANT_DOMAIN = "mailflowlab.onmicrosoft.com"
+SECOND_TENANT_DIR, SECOND_TENANT_DOMAIN = "second", "fabrikamlab.onmicrosoft.com"
 REGISTRATION_FILE = "registration.json"
 CERT_FILE, KEY_FILE, PFX_FILE = "app.pem", "app.key", "app.pfx"
 SIGNING_KEY_FILE = "token-signing.key"
@@ -68,12 +74,21 @@ class Registration:
 
 
 def load_or_create(state_dir: Path) -> Registration:
-    directory = Path(state_dir) / ONLINE_DIR
+    return _load_or_create(Path(state_dir) / ONLINE_DIR, TENANT_DOMAIN)
+
+
+def load_or_create_second(state_dir: Path, first: Registration) -> Registration:
+    """The second tenant, signed for with ``first``'s key as Entra ID signs for every tenant."""
+    second = _load_or_create(Path(state_dir) / ONLINE_DIR / SECOND_TENANT_DIR, SECOND_TENANT_DOMAIN)
+    return dataclasses.replace(second, signing_key=first.signing_key)
+
+
+def _load_or_create(directory: Path, domain: str) -> Registration:
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
     files = [directory / name for name in (REGISTRATION_FILE, CERT_FILE, KEY_FILE, PFX_FILE, SIGNING_KEY_FILE)]
     if not all(path.exists() for path in files):
-        _mint(directory)
+        _mint(directory, domain)
     return _load(directory)
 
 
@@ -95,7 +110,7 @@ def _self_signed(key: rsa.RSAPrivateKey, common_name: str) -> x509.Certificate:
             .sign(key, hashes.SHA256()))
 
 
-def _mint(directory: Path) -> None:
+def _mint(directory: Path, domain: str) -> None:
     tenant_id, client_id = str(uuid.uuid4()), str(uuid.uuid4())
     key = _new_key()
     cert = _self_signed(key, "mailflow-exchange-lab-app")
@@ -109,7 +124,7 @@ def _mint(directory: Path) -> None:
     write_atomic(directory / SIGNING_KEY_FILE, _pem_key(_new_key()), private=True)
     record = {
         "tenant_id": tenant_id,
-        "tenant_domain": TENANT_DOMAIN,
+        "tenant_domain": domain,
         "certificate_app": {"client_id": client_id, "service_principal_id": str(uuid.uuid4())},
         "secret_app": {"client_id": str(uuid.uuid4()), "service_principal_id": str(uuid.uuid4()),
                        # Shaped like Entra's generated secrets: 40 characters, '~' and '.' included.
