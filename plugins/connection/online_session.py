@@ -14,6 +14,11 @@ description:
     M(mailflow.exchange.inbound_connector_info) tasks do not each request a token.
   - Use one inventory host per tenant. The token is requested when the first task calls a cmdlet and
     renewed by msal when it expires; it is kept in memory only.
+  - Each set of connection settings has its own session process, so hosts that share an address
+    (C(ansible_host)) but not their settings (tenant, server, user or app, credentials, endpoints) are never
+    served with each other's. The session serves only C(ansible-playbook) and its descendant processes of
+    the same user (Linux C(SO_PEERCRED); elsewhere use the modules without this connection), never hands out
+    a password or secret, and runs only the cmdlets of this collection's modules.
   - Modules run on the controller, as with the C(local) connection. Without this connection the modules
     connect directly, one token per task.
 author:
