@@ -66,8 +66,13 @@ def parse(option, value, kind):
         if value is not None and not isinstance(value, (list, tuple, str)):
             raise InvalidValue(option, value, ACCEPTED, NOUN)
         return ListEdit(kind.from_input(value, option), [], [])
+    return parse_edit_shape(option, value, kind.from_input)
+
+
+def parse_edit_shape(option, value, canonical):
+    """The ListEdit of the dict ``value``, its items made canonical by ``canonical(items, where)``."""
     _check_shape(option, value)
-    items = {key: _items(option, key, value[key], kind) for key in EDIT_KEYS if key in value}
+    items = {key: _items(option, key, value[key], canonical) for key in EDIT_KEYS if key in value}
     if "set" in items:
         return ListEdit(items["set"], [], [])
     add, remove = items.get("add", []), items.get("remove", [])
@@ -87,11 +92,11 @@ def _check_shape(option, value):
         raise InvalidValue(option, value, ACCEPTED, NOUN, reason="set cannot be combined with add or remove")
 
 
-def _items(option, key, raw, kind):
+def _items(option, key, raw, canonical):
     where = "%s.%s" % (option, key)
     if raw is not None and not isinstance(raw, (list, tuple, str)):
         raise InvalidValue(where, raw, "a list of values", "a list")
-    return kind.from_input(raw, where)
+    return canonical(raw, where)
 
 
 def resolve(option, current, edit, kind):

@@ -51,8 +51,12 @@ options:
     description:
       - Receive connector permissions, for example V(ms-Exch-SMTP-Accept-Any-Recipient) (relay) or
         V(ms-Exch-SMTP-Submit). Case-insensitive.
-    type: list
-    elements: str
+      - A list, which O(state) and O(exclusive) apply; or a dict with C(add) and/or C(remove) (lists), which
+        grants and takes away rights in one task, or with C(set) alone, the principal's whole list of explicit
+        rights (like a list with O(exclusive=true)). With a dict, O(state) and O(exclusive) are not used.
+      - Each right is its own permission entry, added with C(Add-ADPermission) and removed with
+        C(Remove-ADPermission), so runs granting different rights at the same time all land.
+    type: raw
     required: true
   state:
     description:
@@ -165,9 +169,11 @@ outcome_unknown:
   type: str
 """
 
+from typing import NamedTuple
+
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils import clixml, list_edit
 from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
     ANYONE_SIDS,
     EXTENDED_RIGHTS,
@@ -201,23 +207,21 @@ class PermissionTask:
         self.client = client
         self.identity = identity
         self.principal = principal
-        self.rights = rights
+        self.rights = rights  # a RightsEdit
 
     def run(self):
         aces = self._read_connector_aces()
         before = explicit_rights(aces, self.principal)
         inherited = inherited_rights(aces, self.principal)
-        params = self.module.params
-        if params["state"] == "present":
-            to_add = [r for r in self.rights if r not in before and r not in inherited]
-            # Like receive_connector's guard, only a change is checked: a right already held is reported,
-            # not refused (relay_audit finds open relays that exist).
-            self._guard_relay(to_add)
-            to_remove = [r for r in before if r not in self.rights] if params["exclusive"] else []
+        to_add = [r for r in self.rights.add if r not in before and r not in inherited]
+        # Like receive_connector's guard, only a change is checked: a right already held is reported,
+        # not refused (relay_audit finds open relays that exist).
+        self._guard_relay(to_add)
+        if self.rights.exclusive:
+            to_remove = [r for r in before if r not in self.rights.add]
         else:
-            to_add = []
-            to_remove = [r for r in self.rights if r in before]
-            kept = [r for r in self.rights if r in inherited and r not in before]
+            to_remove = [r for r in self.rights.remove if r in before]
+            kept = [r for r in self.rights.remove if r in inherited and r not in before]
             if kept:
                 self.module.warn("%s is inherited by %s on %s and cannot be removed on the connector"
                                  % (", ".join(kept), self.principal.name, self.identity))
@@ -292,13 +296,43 @@ class PermissionTask:
                                                        "ExtendedRights": to_remove, "Confirm": False})
 
 
+def _canonical_rights(value, option):
+    return canonical_rights(value.split(",") if isinstance(value, str) else value, option)
+
+
+class RightsEdit(NamedTuple):
+    """The rights to grant, to take away, and whether every other explicit right goes (exclusive)."""
+
+    add: list
+    remove: list
+    exclusive: bool
+
+
+def _rights_edit(params):
+    """extended_rights as a RightsEdit: a list with state/exclusive, or an add/remove/set dict."""
+    value = params["extended_rights"]
+    if isinstance(value, dict):
+        edit = list_edit.parse_edit_shape("extended_rights", value, _canonical_rights)
+        if edit.whole is not None:
+            return RightsEdit(edit.whole, [], True)
+        return RightsEdit(edit.add, edit.remove, False)
+    if not isinstance(value, (list, str)):
+        raise InvalidValue("extended_rights", value, list_edit.ACCEPTED, list_edit.NOUN)
+    rights = _canonical_rights(value, "extended_rights")
+    if not rights:
+        raise InvalidValue("extended_rights", value, "at least one right", noun="a non-empty list")
+    if params["state"] == "absent":
+        return RightsEdit([], rights, False)
+    return RightsEdit(rights, [], params["exclusive"])
+
+
 def main():
     module = AnsibleModule(
         argument_spec=onprem_argument_spec(dict(
             connector=dict(type="str", required=True),
             server=dict(type="str", required=True),
             user=dict(type="str", required=True),
-            extended_rights=dict(type="list", elements="str", required=True),
+            extended_rights=dict(type="raw", required=True),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             exclusive=dict(type="bool", default=False),
             relay_max_addresses=dict(type="int", default=256),
@@ -311,10 +345,7 @@ def main():
     try:
         check_name(params["connector"], "connector")
         server = SERVER.from_input(params["server"], "server")
-        rights = canonical_rights(params["extended_rights"])
-        if not rights:
-            raise InvalidValue("extended_rights", params["extended_rights"], "at least one right",
-                               noun="a non-empty list")
+        rights = _rights_edit(params)
         if not params["user"] or not params["user"].strip():
             raise InvalidValue("user", params["user"], "DOMAIN\\name, a well-known name or a SID",
                                noun="a principal")
