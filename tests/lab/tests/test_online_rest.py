@@ -205,3 +205,31 @@ def test_issued_tokens_are_recorded_for_the_secrets_scan(lab):
     issued = token(online)
     with open(online["issued_tokens"], encoding="ascii") as record:
         assert issued in record.read().splitlines()
+
+
+def test_add_edits_sent_at_once_all_land(online):
+    """Set-InboundConnector.md: @{Add=...} adds "without affecting any existing entries"; each
+    cmdlet applies its edit to the stored list under the tenant's lock, so no edit is lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert _new(online, "Devices", ConnectorType="OnPremises", SenderDomains=["*"],
+                SenderIPAddresses=["198.51.100.254"], RestrictDomainsToIPAddresses=True).status_code == 200
+
+    def add(number):
+        edit = {"@odata.type": "#Exchange.GenericHashTable", "Add": [f"198.51.100.{number}"]}
+        return invoke(online, online["token"], "Set-InboundConnector",
+                      {"Identity": "Devices", "SenderIPAddresses": edit}).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        assert list(pool.map(add, range(1, 11))) == [200] * 10
+    [after] = invoke(online, online["token"], "Get-InboundConnector", {"Identity": "Devices"}).json()["value"]
+    assert sorted(after["SenderIPAddresses"]) == sorted([f"198.51.100.{n}" for n in range(1, 11)] + ["198.51.100.254"])
+
+
+def test_an_edit_without_its_odata_type_is_refused(online):
+    assert _new(online, "Typed", ConnectorType="Partner", SenderDomains=["contoso.com"]).status_code == 200
+    refused = invoke(online, online["token"], "Set-InboundConnector",
+                     {"Identity": "Typed", "SenderDomains": {"Add": ["fabrikam.com"]}})
+    assert refused.status_code == 400
+    assert "ParameterBindingArgumentTransformationException" in error_detail(refused)[0]
+    assert "GenericHashTable" in error_detail(refused)[1]

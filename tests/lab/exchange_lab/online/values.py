@@ -20,6 +20,7 @@ ADDRESS_SPACES = "Microsoft.Exchange.Data.MultiValuedProperty`1[Microsoft.Exchan
 IP_RANGES = "Microsoft.Exchange.Data.MultiValuedProperty`1[Microsoft.Exchange.Data.IPRange]"
 TLS_CERTIFICATE = "Microsoft.Exchange.Data.TlsCertificate"
 STRINGS = "Microsoft.Exchange.Data.MultiValuedProperty`1[System.String]"
+GENERIC_HASHTABLE = "#Exchange.GenericHashTable"
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
 _ADDRESS_SPACE = re.compile(r"^(?P<type>[a-z0-9]+):(?P<address>[^;]+)(?:;(?P<cost>\d+))?$", re.IGNORECASE)
@@ -80,6 +81,12 @@ def multi_valued(item: Callable[[str, Any], Any], type_name: str) -> Callable[[s
         if raw is None:
             return []
         if isinstance(raw, dict):
+            if raw.get("@odata.type") != GENERIC_HASHTABLE:
+                # GUESS: the REST endpoint binds a JSON object to a hashtable only by this @odata.type
+                # (public clients of the endpoint send it for every Add/Remove edit and say the binding
+                # needs it); without it the object is taken as a plain value, which no list converts from.
+                raise errors.cannot_convert(parameter, raw, type_name,
+                                            "Specify an array, or a #Exchange.GenericHashTable with Add or Remove.")
             keys = {key.lower(): value for key, value in raw.items() if not key.startswith("@odata.")}
             unknown = set(keys) - {"add", "remove"}
             if unknown:
