@@ -4,3 +4,6 @@
 set -eux
 ANSIBLE_LOCALHOST_WARNING=false ansible-playbook -i inventory.yml -f 20 concurrency.yml \
     -e @../../integration_config.yml "$@"
+# Ten forks onboard one device each on one shared connector (on-premises and online) with add.
+ANSIBLE_LOCALHOST_WARNING=false ansible-playbook -i inventory.yml -f 10 list_edits.yml \
+    -e @../../integration_config.yml "$@"
