@@ -12,6 +12,9 @@ description:
   - Reads a list of remote IP ranges the way M(mailflow.exchange.receive_connector) does (single
     addresses, C(low-high) ranges, CIDR, IPv4 or IPv6) and returns, in canonical form, those holding more
     than O(max_addresses) addresses, widest first.
+  - The ranges are also judged together (overlaps counted once): when none is too broad alone but all of them
+    hold more than O(max_addresses) addresses, every range is returned, so 256 separate /24 ranges are as
+    broad as one /16.
   - Lets a role refuse an open relay before it creates anything.
   - Invalid ranges fail the template with a message naming the bad value and the accepted forms.
 author:
@@ -24,7 +27,7 @@ options:
     elements: str
     required: true
   max_addresses:
-    description: Most addresses a range may hold.
+    description: Most addresses the ranges may hold, each and together.
     type: int
     default: 256
   option:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.principals import Principal, sid_in
+from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import relay_principal_needs_guard
 
 # Receive connector permissions (Microsoft, "Receive connector permissions").
 EXTENDED_RIGHTS = (
@@ -125,15 +126,17 @@ def inherited_rights(aces, principal, deny=False):
     return [right for right in EXTENDED_RIGHTS if right in found]
 
 
-# Anonymous relay: the principals that stand for "anyone who connects" (Anonymous Logon, Everyone).
-ANYONE_SIDS = ("S-1-5-7", "S-1-1-0")
-
-
 def anyone_may_relay(aces):
-    """Whether an ACE (explicit or inherited) grants anyone who connects the relay right."""
-    for sid in ANYONE_SIDS:
-        principal = Principal.from_input(sid)
-        if RELAY_RIGHT in explicit_rights(aces, principal) + inherited_rights(aces, principal):
+    """Whether an ACE (explicit or inherited) may grant anyone who connects the relay right.
+
+    Anonymous Logon and Everyone by SID or a known (localised) name; and a principal the ACE names neither
+    by SID nor by a name the well-known table holds, since that may be either in a language the table
+    lacks.
+    """
+    for ace in aces:
+        if ace.deny or RELAY_RIGHT not in ace.extended_rights:
+            continue
+        if relay_principal_needs_guard(Principal.from_ace(ace.user, ace.sid).sid):
             return True
     return False
 

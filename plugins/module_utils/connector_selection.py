@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import BINDINGS, IP_RANGES
+from ansible_collections.mailflow.exchange.plugins.module_utils.ip_ranges import range_bounds, range_size
 
 ALL_ADDRESSES = ("0.0.0.0/0", "::/0")
 
@@ -27,27 +28,11 @@ def parse_binding(text):
     return ipaddress.ip_address(address.strip("[]")), int(port)
 
 
-def _bounds(text):
-    if "/" in text:
-        network = ipaddress.ip_network(text, strict=False)
-        return network[0], network[-1]
-    if "-" in text:
-        low, high = (ipaddress.ip_address(part) for part in text.split("-", 1))
-        return low, high
-    address = ipaddress.ip_address(text)
-    return address, address
-
-
-def range_size(text):
-    low, high = _bounds(text)
-    return int(high) - int(low) + 1
-
-
 def matching_range(ranges, source):
     """The smallest of ``ranges`` that contains ``source`` (canonical text), or None."""
     best = None
     for text in ranges or ():
-        low, high = _bounds(text)
+        low, high = range_bounds(text)
         if low.version == source.version and low <= source <= high:
             if best is None or range_size(text) < range_size(best):
                 best = text
@@ -127,7 +112,7 @@ def representative_sources(ranges):
     """The addresses that stand for a list of remote ranges: each range's first and last address."""
     sources = []
     for text in ranges or ():
-        for address in _bounds(text):
+        for address in range_bounds(text):
             if address not in sources:
                 sources.append(address)
     return sources

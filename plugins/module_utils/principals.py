@@ -25,7 +25,41 @@ WELL_KNOWN = {
     "S-1-5-18": ("NT AUTHORITY\\SYSTEM", "NT-AUTORITÄT\\SYSTEM", "AUTORITE NT\\Système"),
 }
 
-_SID = re.compile(r"S-1-\d+(-\d+)+", re.IGNORECASE)
+# MS-DTYP 2.4.2.1 "SID String Format Syntax": SID = "S-1-" IdentifierAuthority 1*SubAuthority, the
+# authority decimal (1*10DIGIT) or hexadecimal ("0x" 12HEXDIG), each SubAuthority "-" 1*10DIGIT.
+# Windows reads the numbers, so S-1-5-07 and s-1-0x5-7 are S-1-5-7 (Anonymous Logon): a SID is compared
+# in its canonical form only. MS-DTYP 2.4.2: at most 15 sub-authorities, each a 32-bit number; the
+# authority is 48 bits, printed in decimal below 2**32 and as 0x plus 12 hex digits above.
+# GUESS: fewer than 12 hex digits after 0x are read as the same number (the grammar asks for 12).
+_SID_SHAPE = re.compile(r"S-\d+-(0x|\d)", re.IGNORECASE)
+_SID = re.compile(r"S-(?P<revision>\d+)-(?P<authority>0[xX][0-9a-fA-F]{1,12}|\d{1,15})(?P<subs>(?:-\d{1,10}){1,15})",
+                  re.IGNORECASE)
+_MAX_SUB_AUTHORITY = 2 ** 32 - 1
+_MAX_AUTHORITY = 2 ** 48 - 1
+
+
+def canonical_sid(text):
+    """``text`` as Windows prints the SID it parses to, or None when it is not a SID."""
+    match = _SID.fullmatch(text.strip())
+    if not match or int(match.group("revision")) != 1:
+        return None
+    authority_text = match.group("authority")
+    authority = int(authority_text, 16 if authority_text[:2].lower() == "0x" else 10)
+    subs = [int(part) for part in match.group("subs").split("-")[1:]]
+    if authority > _MAX_AUTHORITY or any(sub > _MAX_SUB_AUTHORITY for sub in subs):
+        return None
+    authority_text = str(authority) if authority < 2 ** 32 else "0x%012X" % authority
+    return "S-1-%s-%s" % (authority_text, "-".join(str(sub) for sub in subs))
+
+
+def looks_like_sid(text):
+    """Whether ``text`` is meant as a SID (S-<number>-<number>...), valid or not."""
+    return bool(_SID_SHAPE.match(text.strip()))
+
+
+# Anonymous relay: the principals that stand for "anyone who connects" (Anonymous Logon, Everyone).
+ANYONE_SIDS = ("S-1-5-7", "S-1-1-0")
+
 # Short forms an admin types for the relay principal.
 _ALIASES = {"anonymous": "S-1-5-7", "anonymous logon": "S-1-5-7", "authenticated users": "S-1-5-11"}
 
@@ -46,20 +80,30 @@ class Principal:
 
     @classmethod
     def from_input(cls, text):
+        """The principal a user named; ValueError for a SID-shaped text that is no SID."""
         text = text.strip()
-        if _SID.fullmatch(text):
-            sid = text.upper()
+        if looks_like_sid(text):
+            sid = canonical_sid(text)
+            if sid is None:
+                raise ValueError("%r is not a SID; use S-1-<authority>-<sub-authority>..., for example S-1-5-7"
+                                 % text)
             return cls(WELL_KNOWN.get(sid, (sid,))[0], sid)
         sid = _ALIASES.get(_folded(text)) or _BY_NAME.get(_folded(text))
         if sid and _folded(text) in _ALIASES:
             return cls(WELL_KNOWN[sid][0], sid)
         return cls(text, sid)
 
+    @classmethod
+    def from_ace(cls, name, sid=None):
+        """The principal of an entry Exchange printed: its SID when given, else the SID its (localised) name has."""
+        known = (canonical_sid(sid) if sid else None) or _BY_NAME.get(_folded(name or ""))
+        return cls(name, known)
+
     def matches(self, name, sid=None):
         """Whether an entry Exchange printed (its name, and SID when given) is this principal."""
-        other_sid = sid or _BY_NAME.get(_folded(name or ""))
+        other_sid = Principal.from_ace(name, sid).sid
         if self.sid and other_sid:
-            return self.sid == other_sid.upper()
+            return self.sid == other_sid
         return _folded(self.name) == _folded(name or "")
 
     def __repr__(self):
@@ -67,8 +111,9 @@ class Principal:
 
 
 def sid_in(values):
-    """The first SID-looking string among ``values`` (None if there is none)."""
+    """The first SID among ``values``, in canonical form (None if there is none)."""
     for value in values:
-        if isinstance(value, str) and _SID.fullmatch(value.strip()):
-            return value.strip().upper()
+        sid = canonical_sid(value) if isinstance(value, str) else None
+        if sid:
+            return sid
     return None

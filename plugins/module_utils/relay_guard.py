@@ -9,25 +9,34 @@ an anonymous connector with the relay right and a broad range is an open relay.
 
 from __future__ import annotations
 
-import ipaddress
+from ansible_collections.mailflow.exchange.plugins.module_utils.ip_ranges import range_size, total_addresses
+from ansible_collections.mailflow.exchange.plugins.module_utils.principals import ANYONE_SIDS
 
 DEFAULT_MAX_ADDRESSES = 256
 
 
-def range_size(text):
-    """Number of addresses in a canonical remote range (single, low-high or CIDR)."""
-    if "/" in text:
-        return ipaddress.ip_network(text, strict=False).num_addresses
-    if "-" in text:
-        low, high = (ipaddress.ip_address(part) for part in text.split("-", 1))
-        return int(high) - int(low) + 1
-    return 1
-
-
 def broad_ranges(ranges, max_addresses):
-    """The ranges wider than ``max_addresses``, widest first."""
-    sized = [(range_size(text), text) for text in ranges or ()]
-    return [text for size, text in sorted(sized, reverse=True) if size > max_addresses]
+    """The ranges that make the relay too broad, widest first.
+
+    The ranges are judged together: 256 separate /24s are a /16. When no range alone holds more than
+    ``max_addresses`` but all of them together (overlaps counted once) do, every range is returned,
+    since none of them can be named as the one to drop.
+    """
+    ranges = list(ranges or ())
+    widest_first = [text for _size, text in sorted(((range_size(text), text) for text in ranges), reverse=True)]
+    alone = [text for text in widest_first if range_size(text) > max_addresses]
+    if alone:
+        return alone
+    return widest_first if total_addresses(ranges) > max_addresses else []
+
+
+def relay_principal_needs_guard(sid):
+    """Whether granting relay to the principal with ``sid`` can open the relay to anyone who connects.
+
+    True for Anonymous Logon and Everyone, and when the SID is not known (None): a name the guard
+    cannot resolve may be a localised spelling of either, so it is treated as one of them.
+    """
+    return sid is None or sid in ANYONE_SIDS
 
 
 def open_relay_problem(connector, ranges, max_addresses):
@@ -35,7 +44,7 @@ def open_relay_problem(connector, ranges, max_addresses):
     broad = broad_ranges(ranges, max_addresses)
     if not broad:
         return None
-    return ("refusing anonymous relay on %s: remote ranges %s hold more than %d addresses, so anyone "
+    return ("refusing anonymous relay on %s: remote ranges %s hold %d addresses together, more than %d, so anyone "
             "there could relay mail to any domain (an open relay). List only the devices' addresses, or "
             "raise the limit (relay_max_addresses) or set allow_broad_relay=true if this is really meant"
-            % (connector, ", ".join(broad), max_addresses))
+            % (connector, ", ".join(broad), total_addresses(ranges), max_addresses))

@@ -16,9 +16,14 @@ description:
     O(user=NT AUTHORITY\\ANONYMOUS LOGON).
   - Principals are matched by SID where one is known, so C(NT AUTHORITY\\ANONYMOUS LOGON), C(anonymous),
     C(S-1-5-7) and a German server's C(NT-AUTORITÄT\\ANONYMOUS-ANMELDUNG) are the same principal.
+  - SIDs are read as Windows reads them (S-1-authority-sub-authorities, decimal, with or without leading zeros, the
+    authority also in hexadecimal C(0x...)), so C(S-1-5-07) is C(S-1-5-7). A value that starts like a SID but is
+    none is refused.
   - Inherited permissions are reported but never removed (Exchange cannot remove them on the connector).
-  - Refuses to grant anonymous relay on a connector whose remote IP ranges are wider than
-    O(relay_max_addresses), unless O(allow_broad_relay=true); that would be an open relay.
+  - Refuses to grant anonymous relay on a connector whose remote IP ranges hold more than
+    O(relay_max_addresses) addresses together, unless O(allow_broad_relay=true); that would be an open relay.
+    The guard applies to Anonymous Logon and Everyone, and to any principal it cannot identify by SID or by a
+    well-known name (a localised name it lacks may be either).
 author:
   - mailflow.exchange contributors (@mailflow)
 extends_documentation_fragment:
@@ -71,7 +76,8 @@ options:
     default: false
   relay_max_addresses:
     description:
-      - Widest remote IP range (in addresses) of a connector on which anonymous relay may be granted.
+      - Most addresses the connector's remote IP ranges may hold together (overlaps counted once) for anonymous
+        relay to be granted: 256 separate /24 ranges hold as many as one /16.
     type: int
     default: 256
   allow_broad_relay:
@@ -175,7 +181,6 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import clixml, list_edit
 from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
-    ANYONE_SIDS,
     EXTENDED_RIGHTS,
     RELAY_RIGHT,
     canonical_rights,
@@ -198,7 +203,10 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
     get_connector,
     identity_of,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import open_relay_problem
+from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import (
+    open_relay_problem,
+    relay_principal_needs_guard,
+)
 
 
 class PermissionTask:
@@ -274,7 +282,8 @@ class PermissionTask:
 
     def _guard_relay(self, to_add):
         params = self.module.params
-        if RELAY_RIGHT not in to_add or self.principal.sid not in ANYONE_SIDS or params["allow_broad_relay"]:
+        if (RELAY_RIGHT not in to_add or params["allow_broad_relay"]
+                or not relay_principal_needs_guard(self.principal.sid)):
             return
         connector = get_connector(self.client, self.identity)
         if connector is None:  # removed since the ACEs were read
@@ -349,9 +358,9 @@ def main():
         if not params["user"] or not params["user"].strip():
             raise InvalidValue("user", params["user"], "DOMAIN\\name, a well-known name or a SID",
                                noun="a principal")
-    except InvalidValue as err:
-        module.fail_json(msg=str(err))
-    principal = Principal.from_input(params["user"])
+        principal = Principal.from_input(params["user"])
+    except ValueError as err:  # InvalidValue, and a SID-shaped user that is no SID
+        module.fail_json(msg=("user: %s" % err) if not isinstance(err, InvalidValue) else str(err))
     identity = identity_of(server, params["connector"])
     client = onprem_client(module)
     try:

@@ -140,10 +140,11 @@ options:
     type: str
   relay_max_addresses:
     description:
-      - The open-relay guard. Widest remote IP range (in addresses) allowed on a connector where anyone may
-        relay to any domain. That is a connector with O(auth_mechanism) C(ExternalAuthoritative), or an
+      - The open-relay guard. Most addresses the remote IP ranges may hold together (overlaps counted once, so
+        256 separate /24 ranges hold as many as one /16) on a connector where anyone may relay to any domain. That is a connector with O(auth_mechanism) C(ExternalAuthoritative), or an
         existing one with O(permission_groups) C(AnonymousUsers) where C(NT AUTHORITY\ANONYMOUS LOGON) (or
-        C(Everyone)) holds C(ms-Exch-SMTP-Accept-Any-Recipient) (see M(mailflow.exchange.ad_permission)).
+        C(Everyone), or a principal the guard cannot identify by SID or well-known name) holds
+        C(ms-Exch-SMTP-Accept-Any-Recipient) (see M(mailflow.exchange.ad_permission)).
       - Checked only when the task creates the connector or changes O(remote_ip_ranges), O(permission_groups)
         or O(auth_mechanism), before anything is written. The full default range
         C(0.0.0.0-255.255.255.255), C(0.0.0.0/0) and C(::/0) are always wider.

@@ -108,6 +108,18 @@ options:
   allow_auth_without_tls:
     description:
       - Allow AUTH with O(tls=none), which sends the password in clear text. Meant for labs only.
+      - With O(username) and O(password) it also needs O(send_password_in_clear_text=true), so that a real
+        password never goes over a plain session by one switch alone.
+      - To prove that a relay refuses AUTH before STARTTLS, send no credential at all: run without O(username)
+        and check that RV(ehlo_features) holds no C(AUTH) (the M(mailflow.exchange.smtp_relay_test) run of the
+        C(onprem_relay) role does so).
+    type: bool
+    default: false
+  send_password_in_clear_text:
+    description:
+      - Confirms that O(password) may be sent in clear text (O(tls=none) with O(allow_auth_without_tls=true)),
+        readable by anyone on the network path and by any server that offers AUTH there.
+      - Every task that uses it gets a warning. Use it only with a throwaway account in a lab.
     type: bool
     default: false
   source_address:
@@ -400,6 +412,7 @@ ARGUMENT_SPEC = dict(
     username=dict(type="str"),
     password=dict(type="str", no_log=True),
     allow_auth_without_tls=dict(type="bool", default=False),
+    send_password_in_clear_text=dict(type="bool", default=False, no_log=False),
     source_address=dict(type="str"),
     helo=dict(type="str"),
     mail_from=dict(type="str", required=True),
@@ -445,15 +458,36 @@ def address_problems(params):
     return problems
 
 
+def cleartext_auth_problems(params):
+    """AUTH over a plain session sends the password to anyone on the path: it takes two explicit options."""
+    if not params["username"] or params["tls"] != "none":
+        return []
+    if not params["allow_auth_without_tls"]:
+        return ["AUTH with tls=none sends the password in clear text: use tls=starttls (or implicit), "
+                "or allow_auth_without_tls=true in a lab"]
+    if not params["send_password_in_clear_text"]:
+        return ["allow_auth_without_tls=true with username and password sends the real password in clear text "
+                "to whatever answers on %s: set send_password_in_clear_text=true as well if this is a throwaway lab "
+                "account; to prove that AUTH is refused before STARTTLS, send no username and check ehlo_features"
+                % params["host"]]
+    return []
+
+
+def cleartext_auth_warning(params):
+    """The warning every task that sends a password in clear text gets (None when it sends none)."""
+    if params["username"] and params["tls"] == "none":
+        return ("send_password_in_clear_text=true: the password of %s is sent in clear text to %s, readable by "
+                "anyone on the network path" % (params["username"], params["host"]))
+    return None
+
+
 def option_problems_of(params):
     """Combinations that are unsafe or cannot work, before anything is sent."""
     problems = option_problems(params["expect"], params["expect_code"], params["expect_enhanced_code"])
     if not params["rcpt_to"]:
         problems.append("rcpt_to needs at least one recipient")
     problems.extend(address_problems(params))
-    if params["username"] and params["tls"] == "none" and not params["allow_auth_without_tls"]:
-        problems.append("AUTH with tls=none sends the password in clear text: use tls=starttls (or implicit), "
-                        "or allow_auth_without_tls=true in a lab")
+    problems.extend(cleartext_auth_problems(params))
     if params["tls"] == "none" and (params["client_pfx"] or params["client_cert"]):
         problems.append("a client certificate is presented during TLS: it needs tls=starttls or tls=implicit")
     if params["dsn_notify"] and "NEVER" in params["dsn_notify"] and len(params["dsn_notify"]) > 1:
@@ -493,6 +527,9 @@ def main():
     problems = option_problems_of(params)
     if problems:
         module.fail_json(msg="; ".join(problems))
+    cleartext_warning = cleartext_auth_warning(params)
+    if cleartext_warning:
+        module.warn(cleartext_warning)
     if params["client_pfx"] and CRYPTOGRAPHY_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
     if params["tls"] != "none" and not params["validate_certs"]:

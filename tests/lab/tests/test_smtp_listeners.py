@@ -2,6 +2,7 @@
 
 Clients bind a source in 127.0.0.0/8: 127.a.b.c plays the device 10.a.b.c.
 """
+import base64
 import email
 import email.policy
 import email.utils
@@ -59,6 +60,12 @@ class Rig:
 
     def deliveries(self) -> list[dict]:
         journal = Path(self.lab.info()["mailboxes"]) / "deliveries.jsonl"
+        if not journal.exists():
+            return []
+        return [json.loads(line) for line in journal.read_text().splitlines()]
+
+    def auth_attempts(self) -> list[dict]:
+        journal = Path(self.lab.info()["mailboxes"]) / "auth_attempts.jsonl"
         if not journal.exists():
             return []
         return [json.loads(line) for line in journal.read_text().splitlines()]
@@ -219,6 +226,32 @@ def test_auth_only_after_starttls_with_basic_auth_require_tls(rig):
     assert delivery["connector"] == "Client Frontend MAIL1"
     assert delivery["tls"]["version"] == "TLS1_2"
     assert delivery["tls"]["cipher"].startswith("TLS_ECDHE_")
+
+
+def test_auth_before_starttls_without_require_tls_is_offered_and_journaled(rig):
+    # A misconfigured connector (BasicAuth without BasicAuthRequireTLS) offers AUTH on the plain session;
+    # the journal records each AUTH command, never its credential.
+    add_client_frontend(rig, auth=("Tls", "BasicAuth", "Integrated"))
+    rig.start()
+    with rig.client("Client Frontend MAIL1") as client:
+        client.ehlo()
+        assert client.esmtp_features["auth"].split() == ["LOGIN", "PLAIN"]
+        assert client.login("exadmin", rig.password())[0] == 235
+    [attempt] = rig.auth_attempts()
+    assert attempt["connector"] == "Client Frontend MAIL1"
+    assert attempt["tls"] is False
+    assert attempt["with_credential"] is True
+    journal = (Path(rig.lab.info()["mailboxes"]) / "auth_attempts.jsonl").read_text()
+    assert rig.password() not in journal
+    assert base64.b64encode(rig.password().encode()).decode() not in journal
+
+
+def test_no_auth_command_no_journal_line(rig):
+    add_client_frontend(rig)
+    rig.start()
+    with rig.client("Client Frontend MAIL1") as client:
+        client.ehlo()
+    assert rig.auth_attempts() == []
 
 
 @pytest.mark.parametrize("user", ["LAB\\exadmin", "exadmin", "EXADMIN@lab.test"])

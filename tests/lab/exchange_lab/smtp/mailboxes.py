@@ -1,7 +1,9 @@
 """Where accepted mail lands: DIR/mailboxes/<recipient>/<time>-<id>.eml, one file per recipient.
 
 Each delivery also appends one JSON line to DIR/mailboxes/deliveries.jsonl, so a test can
-tell which connector took a message and how (source, TLS, authenticated user).
+tell which connector took a message and how (source, TLS, authenticated user). Each AUTH
+command a listener receives appends one line to DIR/mailboxes/auth_attempts.jsonl (never the
+credential itself), so a test can prove that a client sent no credential where it must not.
 """
 import json
 import os
@@ -13,6 +15,7 @@ from pathlib import Path
 
 MAILBOXES_DIR = "mailboxes"
 JOURNAL = "deliveries.jsonl"
+AUTH_JOURNAL = "auth_attempts.jsonl"
 _UNSAFE = re.compile(r"[^a-z0-9._@+-]")
 
 
@@ -27,6 +30,7 @@ class Mailboxes:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.journal = self.root / JOURNAL
+        self.auth_journal = self.root / AUTH_JOURNAL
         self._lock = threading.Lock()
 
     def deliver(self, recipient: str, content: bytes, record: dict) -> Path:
@@ -42,3 +46,9 @@ class Mailboxes:
         with self._lock, open(self.journal, "a", encoding="utf-8") as journal:
             journal.write(line + "\n")
         return path
+
+    def record_auth_attempt(self, record: dict) -> None:
+        """Journal one AUTH command (who, where, with or without TLS); the caller leaves the credential out."""
+        line = json.dumps({**record, "time": datetime.now(timezone.utc).isoformat()})
+        with self._lock, open(self.auth_journal, "a", encoding="utf-8") as journal:
+            journal.write(line + "\n")

@@ -140,11 +140,20 @@ class ConnectorRules:
 
     # -- authentication ---------------------------------------------------------------------------
     async def handle_AUTH(self, server, session, envelope, args):
+        self._record_auth_attempt(server, session, args)
         if server.connector.require_tls and session.ssl is None:
             return replies.STARTTLS_FIRST
         if not _basic_auth_offered(server.connector, session) or args[0].upper() not in AUTH_MECHANISMS:
             return replies.AUTH_NOT_OFFERED
         return MISSING  # aiosmtpd runs the LOGIN/PLAIN exchange, then calls authenticate()
+
+    def _record_auth_attempt(self, server, session, args) -> None:
+        # Recorded before any answer: an AUTH PLAIN initial response already carries the password,
+        # whatever the connector then replies. Only the mechanism is kept, never the arguments.
+        self._mailboxes.record_auth_attempt({
+            "server": server.connector.server, "connector": server.connector.name, "source": str(server.device),
+            "peer": server.peer, "tls": session.ssl is not None, "mechanism": args[0].upper() if args else None,
+            "with_credential": len(args) > 1})
 
     def authenticate(self, server, session, envelope, mechanism: str, auth_data: LoginPassword) -> AuthResult:
         """The lab account (LAB\\exadmin, exadmin or exadmin@lab.test) with its password."""

@@ -427,12 +427,37 @@ def test_auth_without_tls_is_refused_before_connecting(serve, capsys):
     assert server.connections == 0
 
 
-def test_auth_without_tls_when_allowed(serve, capsys):
+def test_allow_auth_without_tls_alone_sends_no_password(serve, capsys):
+    # A server that offers AUTH on the plain session (a misconfigured connector, or AUTH injected on the path)
+    # must not get the password because of one lab switch.
     relay = Relay()
     server = serve(relay, authenticator=relay.authenticate, auth_require_tls=False)
     result = run_module(capsys, **_base(server, username=USERNAME, password=PASSWORD, allow_auth_without_tls=True))
+    assert result["failed"] is True
+    assert "send_password_in_clear_text" in result["msg"]
+    assert PASSWORD not in result["msg"]
+    assert server.connections == 0
+    assert relay.logins == []
+
+
+def test_auth_without_tls_when_allowed_twice_warns(serve, capsys):
+    relay = Relay()
+    server = serve(relay, authenticator=relay.authenticate, auth_require_tls=False)
+    result = run_module(capsys, **_base(server, username=USERNAME, password=PASSWORD, allow_auth_without_tls=True,
+                                        send_password_in_clear_text=True))
     assert not result.get("failed"), result.get("msg")
     assert relay.logins == [("PLAIN", USERNAME, PASSWORD)]
+    assert any("clear text" in warning and USERNAME in warning for warning in warnings_of(result))
+
+
+def test_no_username_sends_no_auth_and_reports_plain_features(serve, capsys):
+    # The negative proof's shape: no credential, AUTH offered or not is read from the EHLO features.
+    relay = Relay()
+    server = serve(relay, authenticator=relay.authenticate, auth_require_tls=False)
+    result = run_module(capsys, **_base(server, expect="any"))
+    assert not result.get("failed"), result.get("msg")
+    assert any(feature.startswith("AUTH") for feature in result["ehlo_features"])
+    assert relay.logins == []
 
 
 @pytest.mark.parametrize("form", ["pfx", "pem"])
