@@ -161,7 +161,8 @@ options:
     type: bool
   banner:
     description:
-      - SMTP banner text (starting with C(220)); empty string restores Exchange's default banner.
+      - SMTP banner text; it must start with C(220) (and a space before any text), which is checked before
+        anything is written. An empty string restores Exchange's default banner.
     type: str
   comment:
     description:
@@ -173,12 +174,15 @@ options:
     type: str
   max_message_size:
     description:
-      - Largest message accepted, in bytes, or with a unit (C(25MB), C(512KB)), or C(Unlimited).
+      - Largest message accepted, in bytes, or with a unit (C(25MB), C(512KB)), from 65536 to 2147483647 bytes.
         Exchange prints it as C(25 MB (26,214,400 bytes)); the value returned is bytes.
+      - There is no C(Unlimited) for a receive connector (its type is a size, not an unlimited size).
     type: raw
   max_header_size:
     description:
-      - Largest message header accepted, in bytes or with a unit.
+      - Largest message header accepted, in bytes or with a unit, from 1 to 2147483647 bytes.
+      - Exchange may round a value under 1 KB up to 1 KB (1024 bytes); a rerun with the same value then
+        reports no change.
     type: raw
   max_recipients_per_message:
     description:
@@ -443,6 +447,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
     ROWS,
     check_name,
+    as_exchange_stores,
     combination_problems,
     connector_values,
     get_connector,
@@ -570,6 +575,7 @@ class ReceiveConnectorTask:
 
     def _create(self):
         _check_creatable(self.module.params, self.desired)
+        self._warn_if_closed_to_everyone()
         if self.module.check_mode:
             return self._result(True, {}, self.desired)
         options = [option for option in self.desired if option != "server"]
@@ -583,7 +589,18 @@ class ReceiveConnectorTask:
             created = None
         return self._result(True, {}, self._read_back(created))
 
+    def _warn_if_closed_to_everyone(self):
+        """A Custom connector without permission groups accepts mail from nobody until permissions are granted."""
+        groups = [group for group in self.desired.get("permission_groups") or () if group != "None"]
+        if self.module.params["usage"] == "Custom" and not groups:
+            # New-ReceiveConnector.md, -PermissionGroups: the defaults "depend on the connector usage type";
+            # the Custom usage type assigns none ("Receive connectors" article, usage types table).
+            self.module.warn("usage Custom without permission_groups creates %s with no permission group: it "
+                             "accepts mail from nobody until permission_groups is set (for example [AnonymousUsers] "
+                             "for devices) or rights are granted with mailflow.exchange.ad_permission" % self.identity)
+
     def _update(self, current):
+        self.desired = as_exchange_stores(self.desired, current)
         changes = engine.differences(current, self.desired)
         if not changes:
             return self._result(False, current, current)

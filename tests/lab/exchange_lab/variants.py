@@ -48,6 +48,16 @@ VARIANTS: dict[str, Variant] = {
                 "identities are never read as wildcards: * ? [ ] match only themselves",
                 "Get-ReceiveConnector.md, Set-ReceiveConnector.md, Remove-ReceiveConnector.md, Get-ADPermission.md "
                 "(-Identity: \"Accept wildcard characters: False\")"),
+        Variant("usage-forbids-parameters",
+                "New-ReceiveConnector refuses -Bindings with the Client or Internal usage type and -RemoteIPRanges "
+                "with Internet (the default accepts them, as the syntax blocks list them as optional)",
+                "New-ReceiveConnector.md, -Bindings: \"You can't use this parameter when you use the following usage "
+                "type parameters: The Client switch ... The Internal switch\"; -RemoteIPRanges: \"You can't use this "
+                "parameter with the Internet usage type\""),
+        Variant("max-header-size-exact",
+                "MaxHeaderSize under 1 KB is stored as given (the default rounds it up to 1024 bytes)",
+                "New-/Set-ReceiveConnector.md, -MaxHeaderSize: \"Unqualified values are typically treated as bytes, "
+                "but small values might be rounded up to the nearest kilobyte\""),
     )
 }
 

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from exchange_lab import variants
 from exchange_lab.exchange.store import DATA_DIR
 from model_lab import DC, SERVER, Lab, assert_binding_error, assert_task_error, second_server_seed, texts
 
@@ -293,13 +294,62 @@ def test_rules_that_hold(lab):
     assert (str(connector.Banner), str(connector.MaxMessageSize)) == ("220 Relay ready", "64 KB (65,536 bytes)")
 
 
-def test_custom_permission_group_and_chunking(lab):
-    error = lab.error("New-ReceiveConnector", **dict(RELAY, PermissionGroups="AnonymousUsers, Custom"))
-    assert_task_error(error, "CustomCannotBeSetForPermissionGroupsException", "NewReceiveConnector",
-                      "InvalidOperation")
+def test_custom_permission_group_is_a_valid_value(lab):
+    # New-/Set-ReceiveConnector.md, -PermissionGroups: "Valid values are: ... Custom".
+    (connector,) = lab.ok("New-ReceiveConnector", **dict(RELAY, PermissionGroups="AnonymousUsers, Custom"))
+    assert str(connector.PermissionGroups) == "AnonymousUsers, Custom"
+    lab.ok("Set-ReceiveConnector", Identity="Relay", PermissionGroups="Custom")
+    assert str(lab.connector("Relay").PermissionGroups) == "Custom"
+
+
+def test_chunking(lab):
     error = lab.error("New-ReceiveConnector", **dict(RELAY, ChunkingEnabled=False))
     assert_task_error(error, "ChunkingEnabledSettingConflictException", "NewReceiveConnector", "InvalidOperation")
     lab.ok("New-ReceiveConnector", **dict(RELAY, ChunkingEnabled=False, BinaryMimeEnabled=False))
+
+
+def test_inactivity_timeout_must_be_less_than_the_timeout(lab):
+    # New-ReceiveConnector.md, -ConnectionInactivityTimeout: "must be less than the value of the ConnectionTimeout".
+    error = lab.error("New-ReceiveConnector", **dict(RELAY, ConnectionTimeout="00:05:00",
+                                                    ConnectionInactivityTimeout="00:05:00"))
+    assert_task_error(error, "DataValidationException", "NewReceiveConnector")
+    lab.ok("New-ReceiveConnector", **dict(RELAY, ConnectionTimeout="00:05:00", ConnectionInactivityTimeout="00:04:59"))
+
+
+@pytest.mark.parametrize("usage, parameters, exception", [
+    ("Client", dict(), "ParameterErrorForClientUsageException"),
+    ("Partner", dict(RemoteIPRanges="10.0.0.1"), "ParameterErrorForPartnerUsageException"),
+    ("Partner", dict(Bindings="0.0.0.0:2525"), "ParameterErrorForPartnerUsageException"),
+])
+def test_usage_client_and_partner_need_their_parameters(lab, usage, parameters, exception):
+    # New-ReceiveConnector.md, -Usage: Partner "also require[s] the Bindings parameter"; Client and Partner "also
+    # require the RemoteIPRanges parameter".
+    error = lab.error("New-ReceiveConnector", Name="X", Usage=usage, **parameters)
+    assert_task_error(error, exception, "NewReceiveConnector", "InvalidOperation")
+
+
+@pytest.mark.parametrize("usage, parameters", [
+    ("Client", dict(RemoteIPRanges="10.0.0.1", Bindings="0.0.0.0:2587")),
+    ("Internal", dict(RemoteIPRanges="10.0.0.1", Bindings="0.0.0.0:2526")),
+    ("Internet", dict(Bindings="10.0.0.9:2527", RemoteIPRanges="10.0.0.1")),
+])
+def test_parameters_the_prose_forbids_follow_the_syntax_blocks(lab, usage, parameters):
+    # The syntax blocks list them as optional (accepted); variant usage-forbids-parameters plays the prose.
+    lab.ok("New-ReceiveConnector", Name="X", Usage=usage, **parameters)
+    with variants.playing({"usage-forbids-parameters": True}):
+        error = lab.error("New-ReceiveConnector", Name="Y", Usage=usage, **parameters)
+    assert_task_error(error, f"ParameterErrorFor{usage}UsageException", "NewReceiveConnector", "InvalidOperation")
+
+
+@pytest.mark.parametrize("variant, given, stored", [
+    (None, "500 B", "1 KB (1,024 bytes)"), (None, "2 KB", "2 KB (2,048 bytes)"),
+    ("max-header-size-exact", "500 B", "500 B (500 bytes)"),
+])
+def test_max_header_size_under_one_kilobyte(lab, variant, given, stored):
+    # New-ReceiveConnector.md, -MaxHeaderSize: "small values might be rounded up to the nearest kilobyte".
+    with variants.playing({variant: True} if variant else {}):
+        (connector,) = lab.ok("New-ReceiveConnector", **dict(RELAY, MaxHeaderSize=given))
+    assert str(connector.MaxHeaderSize) == stored
 
 
 def test_exchange_server_auth_pins_the_fqdn(lab):

@@ -180,7 +180,7 @@ def test_set_keeps_the_mapping_rule(lab):
     (dict(Bindings=None), "DataValidationException", "NotSpecified"),
     (dict(MaxHopCount=0), "DataValidationException", "NotSpecified"),
     (dict(ConnectionInactivityTimeout="1.00:00:01"), "DataValidationException", "NotSpecified"),
-    (dict(PermissionGroups="Custom"), "CustomCannotBeSetForPermissionGroupsException", "InvalidOperation"),
+    (dict(ConnectionInactivityTimeout="00:10:00"), "DataValidationException", "NotSpecified"),  # equal: not less
     (dict(AdvertiseClientSettings=True), "AdvertiseClientSettingsWithoutExchangeUsersPermissionGroupsException",
      "InvalidOperation"),
     (dict(DefaultDomain="nosuch.example"), "ManagementObjectNotFoundException", "NotSpecified"),

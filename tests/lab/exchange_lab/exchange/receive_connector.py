@@ -371,21 +371,44 @@ def _usage(cmdlet: str, bound: dict[str, Any]) -> tuple[Optional[str], str]:
     return chosen[0], chosen[0]
 
 
+# New-ReceiveConnector.md, -Usage: "The following values for this parameter also require the Bindings parameter:
+# Internet, Partner, Custom" and "... also require the RemoteIPRanges parameter: Client, Internal, Partner, Custom".
+_USAGE_REQUIRES = {"Internet": ("Bindings",), "Internal": ("RemoteIPRanges",), "Client": ("RemoteIPRanges",),
+                   "Partner": ("Bindings", "RemoteIPRanges"), "Custom": ("Bindings", "RemoteIPRanges")}
+# GUESS: the exception names of Client and Partner follow those of Internet and Internal.
+_USAGE_EXCEPTION = {"Internet": "ParameterErrorForInternetUsageException",
+                    "Internal": "ParameterErrorForInternalUsageException",
+                    "Client": "ParameterErrorForClientUsageException",
+                    "Partner": "ParameterErrorForPartnerUsageException",
+                    "Custom": "ParameterErrorForDefaultUsageException"}
+
+
 def _check_usage_parameters(ctx: Context, cmdlet: str, usage: Optional[str], bound: dict[str, Any]) -> None:
-    """With -Usage, Exchange itself demands what the usage switches make mandatory."""
-    # GUESS: wording of ParameterErrorForInternetUsage/InternalUsage/DefaultUsageException.
-    if usage == "Internet" and "Bindings" not in bound:
-        raise ctx.reporter.task_error(cmdlet, f"{_TASKS}.ParameterErrorForInternetUsageException",
-                                      "The Bindings parameter is required for the Internet usage type.",
-                                      "InvalidOperation")
-    if usage == "Internal" and "RemoteIPRanges" not in bound:
-        raise ctx.reporter.task_error(cmdlet, f"{_TASKS}.ParameterErrorForInternalUsageException",
-                                      "The RemoteIPRanges parameter is required for the Internal usage type.",
-                                      "InvalidOperation")
-    if usage == "Custom" and not ("Bindings" in bound and "RemoteIPRanges" in bound):
-        raise ctx.reporter.task_error(cmdlet, f"{_TASKS}.ParameterErrorForDefaultUsageException",
-                                      "The Bindings and RemoteIPRanges parameters are required for the Custom "
-                                      "usage type.", "InvalidOperation")
+    """With -Usage, Exchange itself demands what the usage switches make mandatory.
+
+    The page contradicts itself on what a usage type forbids: -Bindings says "You can't use this parameter"
+    with Client or Internal, -RemoteIPRanges "can't use this parameter with the Internet usage type", yet the
+    syntax blocks of the Client, Internal and Internet parameter sets list them as optional. The lab follows the
+    syntax blocks (accepted); variant usage-forbids-parameters plays the prose (refused).
+    """
+    needed = _USAGE_REQUIRES.get(usage, ())
+    missing = [name for name in needed if name not in bound]
+    if missing:
+        # GUESS: wording.
+        raise ctx.reporter.task_error(cmdlet, f"{_TASKS}.{_USAGE_EXCEPTION[usage]}",
+                                      f"The {' and '.join(missing)} parameter{'s are' if len(missing) > 1 else ' is'} "
+                                      f"required for the {usage} usage type.", "InvalidOperation")
+    if variants.is_active("usage-forbids-parameters"):
+        forbidden = [name for name in _USAGE_FORBIDS.get(usage, ()) if name in bound]
+        if forbidden:
+            raise ctx.reporter.task_error(cmdlet, f"{_TASKS}.ParameterErrorFor{usage}UsageException",  # GUESS
+                                          f"The {forbidden[0]} parameter can't be used with the {usage} usage type.",
+                                          "InvalidOperation")
+
+
+# New-ReceiveConnector.md prose (variant usage-forbids-parameters): -Bindings "You can't use this parameter when
+# you use ... Client ... Internal"; -RemoteIPRanges "You can't use this parameter with the Internet usage type".
+_USAGE_FORBIDS = {"Client": ("Bindings",), "Internal": ("Bindings",), "Internet": ("RemoteIPRanges",)}
 
 
 def _target_server(ctx: Context, cmdlet: str, requested: Optional[str]) -> Server:
@@ -424,11 +447,22 @@ def _apply(ctx: Context, cmdlet: str, state: dict[str, Any], bound: dict[str, An
                 raise _out_of_range(ctx, cmdlet, setting, value)
             if setting.param.convert is parse_timespan and value % TICKS_PER_SECOND:
                 raise _invalid(ctx, cmdlet, f"The {name} value must be a whole number of seconds.")  # GUESS
-            state[name] = value
+            state[name] = _as_stored(name, value)
         elif name == "DefaultDomain":
             state[name] = None if value is None else _accepted_domain(ctx, cmdlet, value)
         elif name == "Name":
             state[name] = value
+
+
+def _as_stored(name: str, value: Any) -> Any:
+    """The value as Exchange stores it.
+
+    New-/Set-ReceiveConnector.md, -MaxHeaderSize: "small values might be rounded up to the nearest kilobyte".
+    GUESS: "small" is under 1 KB, stored as 1024 bytes; variant max-header-size-exact keeps the bytes.
+    """
+    if name == "MaxHeaderSize" and value is not None and value < 1024 and not variants.is_active("max-header-size-exact"):
+        return 1024
+    return value
 
 
 def _accepted_domain(ctx: Context, cmdlet: str, identity: str) -> PSObject:
@@ -581,11 +615,8 @@ def _validate(ctx: Context, cmdlet: str, server: Server, state: dict[str, Any], 
               modified: set[str]) -> None:
     """The checks of New-/Set-ReceiveConnector and of ReceiveConnector itself, in Exchange's order."""
     auth, groups = state["AuthMechanism"], state["PermissionGroups"]
-    if "PermissionGroups" in modified and groups & 32:
-        # Set-ReceiveConnector.md: Custom is what Exchange reports for hand-made permissions; it can't be set.
-        raise _operation(ctx, cmdlet, "CustomCannotBeSetForPermissionGroupsException",
-                         "The Custom permission group can't be set. Use Add-ADPermission to grant individual "
-                         "permissions.")  # GUESS: wording
+    # New-/Set-ReceiveConnector.md, -PermissionGroups: Custom is one of the valid values ("When you use the
+    # value Custom, you need to configure individual permissions by using the Add-ADPermission cmdlet").
     if "ChunkingEnabled" in modified and not state["ChunkingEnabled"] and state["BinaryMimeEnabled"]:
         # New-ReceiveConnector.md, -BinaryMimeEnabled: "requires that the ChunkingEnabled parameter is ... $true".
         raise _operation(ctx, cmdlet, "ChunkingEnabledSettingConflictException",
@@ -627,7 +658,9 @@ def _validate_properties(ctx: Context, cmdlet: str, state: dict[str, Any]) -> No
          "ExternalAuthoritative can only be combined with Tls."),
         (state["LiveCredentialEnabled"] and not (basic or basic_tls),
          "LiveCredentialEnabled requires BasicAuth or BasicAuthRequireTLS."),
-        (state["ConnectionInactivityTimeout"] > state["ConnectionTimeout"],
+        # New-ReceiveConnector.md, -ConnectionInactivityTimeout: "must be less than the value of the
+        # ConnectionTimeout parameter" (and -ConnectionTimeout: "must be greater than"): equal is refused.
+        (state["ConnectionInactivityTimeout"] >= state["ConnectionTimeout"],
          "ConnectionTimeout must be greater than ConnectionInactivityTimeout."),
         (state["DomainSecureEnabled"] and not tls, "DomainSecureEnabled requires the Tls authentication mechanism."),
         (state["DomainSecureEnabled"] and external, "DomainSecureEnabled can't be used with ExternalAuthoritative."),
