@@ -12,7 +12,7 @@ description:
   - Reads a list of remote IP ranges the way M(mailflow.exchange.receive_connector) does (single
     addresses, C(low-high) ranges, CIDR, IPv4 or IPv6) and returns, in canonical form, those holding more
     than O(max_addresses) addresses, widest first.
-  - The ranges are also judged together (overlaps counted once): when none is too broad alone but all of them
+  - The ranges are also judged together (overlaps counted once). When none is too broad alone but all of them
     hold more than O(max_addresses) addresses, every range is returned, so 256 separate /24 ranges are as
     broad as one /16.
   - Lets a role refuse an open relay before it creates anything.

@@ -77,7 +77,7 @@ options:
   relay_max_addresses:
     description:
       - Most addresses the connector's remote IP ranges may hold together (overlaps counted once) for anonymous
-        relay to be granted: 256 separate /24 ranges hold as many as one /16.
+        relay to be granted; 256 separate /24 ranges hold as many as one /16.
     type: int
     default: 256
   allow_broad_relay:

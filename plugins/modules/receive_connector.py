@@ -141,7 +141,8 @@ options:
   relay_max_addresses:
     description:
       - The open-relay guard. Most addresses the remote IP ranges may hold together (overlaps counted once, so
-        256 separate /24 ranges hold as many as one /16) on a connector where anyone may relay to any domain. That is a connector with O(auth_mechanism) C(ExternalAuthoritative), or an
+        256 separate /24 ranges hold as many as one /16) on a connector where anyone may relay to any domain.
+        That is a connector with O(auth_mechanism) C(ExternalAuthoritative), or an
         existing one with O(permission_groups) C(AnonymousUsers) where C(NT AUTHORITY\ANONYMOUS LOGON) (or
         C(Everyone), or a principal the guard cannot identify by SID or well-known name) holds
         C(ms-Exch-SMTP-Accept-Any-Recipient) (see M(mailflow.exchange.ad_permission)).

@@ -110,9 +110,8 @@ options:
       - Allow AUTH with O(tls=none), which sends the password in clear text. Meant for labs only.
       - With O(username) and O(password) it also needs O(send_password_in_clear_text=true), so that a real
         password never goes over a plain session by one switch alone.
-      - To prove that a relay refuses AUTH before STARTTLS, send no credential at all: run without O(username)
-        and check that RV(ehlo_features) holds no C(AUTH) (the M(mailflow.exchange.smtp_relay_test) run of the
-        C(onprem_relay) role does so).
+      - To prove that a relay refuses AUTH before STARTTLS, send no credential at all. Run without O(username)
+        and check that RV(ehlo_features) holds no C(AUTH), as the C(onprem_relay) role does.
     type: bool
     default: false
   send_password_in_clear_text:

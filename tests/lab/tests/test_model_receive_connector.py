@@ -310,8 +310,8 @@ def test_chunking(lab):
 
 def test_inactivity_timeout_must_be_less_than_the_timeout(lab):
     # New-ReceiveConnector.md, -ConnectionInactivityTimeout: "must be less than the value of the ConnectionTimeout".
-    error = lab.error("New-ReceiveConnector", **dict(RELAY, ConnectionTimeout="00:05:00",
-                                                    ConnectionInactivityTimeout="00:05:00"))
+    error = lab.error("New-ReceiveConnector",
+                      **dict(RELAY, ConnectionTimeout="00:05:00", ConnectionInactivityTimeout="00:05:00"))
     assert_task_error(error, "DataValidationException", "NewReceiveConnector")
     lab.ok("New-ReceiveConnector", **dict(RELAY, ConnectionTimeout="00:05:00", ConnectionInactivityTimeout="00:04:59"))
 

@@ -800,4 +800,3 @@ def _already_exists(ctx: Context, cmdlet: str, dn: str) -> CmdletError:
         cmdlet, "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException",
         f"Active Directory operation failed on {ctx.reporter.domain_controller}. The object '{dn}' already "
         "exists.")
-
