@@ -61,6 +61,8 @@ options:
         O(permission_groups) and O(auth_mechanism); it is not stored, so it is ignored for an existing connector.
       - V(Custom), V(Internet) and V(Partner) need O(bindings); V(Custom), V(Partner), V(Internal) and
         V(Client) need O(remote_ip_ranges).
+      - O(bindings) with V(Client) or V(Internal), and O(remote_ip_ranges) with V(Internet), are sent with
+        C(New-ReceiveConnector), as its syntax lists them; if Exchange refuses them there, nothing is created.
     type: str
     choices: [Custom, Internet, Internal, Client, Partner]
     default: Custom
@@ -460,7 +462,12 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard impo
     open_relay_problem,
 )
 
-# Which usage types need which multi-valued parameters at creation (New-ReceiveConnector.md).
+# Which usage types need which multi-valued parameters at creation (New-ReceiveConnector.md, -Usage).
+# The page contradicts itself on what a usage type forbids: the -Bindings and -RemoteIPRanges descriptions say
+# "You can't use this parameter" with Client/Internal (Bindings) and Internet (RemoteIPRanges), while the syntax
+# blocks of those parameter sets list them as optional. Following the syntax blocks, they go with New-; the page
+# never says to apply them with a Set- after New-. Under the other reading New- fails and nothing is written
+# (the lab plays it as variant usage-forbids-parameters).
 _USAGE_NEEDS = {
     "bindings": ("Custom", "Internet", "Partner"),
     "remote_ip_ranges": ("Custom", "Partner", "Internal", "Client"),
