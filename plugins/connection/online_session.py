@@ -103,7 +103,7 @@ options:
       - name: EXO_CLOUD
   authority_url:
     description:
-      - Base URL (C(https://host[:port])) of the Entra ID token service instead of the cloud's.
+      - Base URL (C(https://host)) of the Entra ID token service instead of the cloud's (Microsoft's hosts only, unless O(allow_custom_endpoints)).
       - Same as the option O(mailflow.exchange.inbound_connector#module:authority_url) of the modules.
     type: str
     vars:
@@ -112,13 +112,23 @@ options:
       - name: EXO_AUTHORITY_URL
   exchange_url:
     description:
-      - Base URL (C(https://host[:port])) of the Exchange Online endpoint instead of the cloud's.
+      - Base URL (C(https://host)) of the Exchange Online endpoint instead of the cloud's (Microsoft's hosts only, unless O(allow_custom_endpoints)).
       - Same as the option O(mailflow.exchange.inbound_connector#module:exchange_url) of the modules.
     type: str
     vars:
       - name: mailflow_exo_exchange_url
     env:
       - name: EXO_EXCHANGE_URL
+  allow_custom_endpoints:
+    description:
+      - Let O(authority_url) and O(exchange_url) name hosts other than Microsoft's (a test service); warned on every task.
+      - Same as the option O(mailflow.exchange.inbound_connector#module:allow_custom_endpoints) of the modules.
+    type: bool
+    default: false
+    vars:
+      - name: mailflow_exo_allow_custom_endpoints
+    env:
+      - name: EXO_ALLOW_CUSTOM_ENDPOINTS
   validate_certs:
     description:
       - Verify the TLS certificates of Entra ID and Exchange Online; turning it off is warned on every task.

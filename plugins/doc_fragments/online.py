@@ -63,16 +63,28 @@ options:
     default: commercial
   authority_url:
     description:
-      - Base URL (C(https://host[:port])) of the Entra ID token service instead of the cloud's; the tenant is
-        appended. For test services and sovereign deployments.
+      - Base URL (C(https://host)) of the Entra ID token service instead of the cloud's default; the tenant is
+        appended. Only Microsoft's login hosts of O(cloud) are accepted unless O(allow_custom_endpoints=true).
+      - A user name or password in the URL (C(https://user@host)) is always refused.
       - If not set, the environment variable E(EXO_AUTHORITY_URL) is used.
     type: str
   exchange_url:
     description:
-      - Base URL (C(https://host[:port])) of the Exchange Online endpoint instead of the cloud's.
-        Tokens are still requested for the cloud's Exchange Online resource.
+      - Base URL (C(https://host)) of the Exchange Online endpoint instead of the cloud's default, for example
+        C(https://webmail.apps.mil) for O(cloud=dod). Only Microsoft's Exchange hosts of O(cloud) are accepted
+        unless O(allow_custom_endpoints=true). Tokens are still requested for the cloud's Exchange Online resource.
+      - A user name or password in the URL (C(https://user@host)) is always refused.
       - If not set, the environment variable E(EXO_EXCHANGE_URL) is used.
     type: str
+  allow_custom_endpoints:
+    description:
+      - Let O(authority_url) and O(exchange_url) name any HTTPS host and port, such as a local test service.
+        That host receives the app's tokens for the real Exchange Online (and, with O(client_secret), the
+        secret), so every task that uses it is reported with a warning.
+      - Never needed for Microsoft's clouds.
+      - If not set, the environment variable E(EXO_ALLOW_CUSTOM_ENDPOINTS) is used.
+    type: bool
+    default: false
   validate_certs:
     description:
       - Verify the TLS certificates of Entra ID and Exchange Online.

@@ -6,7 +6,8 @@
 Pure functions over connectors in canonical form (inbound_connector_info's values).
 EXCHANGE.md sections 1, 4 and 5: mail from the organisation's own servers is recognised by an
 OnPremises connector, by source IP (SenderIPAddresses) or by the name on the client certificate
-presented with STARTTLS (TlsSenderCertificateName, ``contoso.com`` or ``*.contoso.com``); a source
+presented with STARTTLS (TlsSenderCertificateName, ``contoso.com``, or ``*.contoso.com`` for the domain
+and all its subdomains); a source
 that matches none is refused relay (``550 5.7.64 TenantAttribution``). Only OnPremises connectors
 "grant special rights" such as relaying to the internet (New-InboundConnector.md, ConnectorType).
 """
@@ -17,14 +18,17 @@ import ipaddress
 
 
 def certificate_name_matches(pattern, name):
-    """TlsSenderCertificateName against one certificate name; ``*.`` stands for exactly one label.
+    """TlsSenderCertificateName against one certificate name.
 
-    GUESS: the comparison ignores case and a trailing dot, and a bare domain matches only itself.
+    New-/Set-InboundConnector.md (TlsSenderCertificateName): "Wildcards are supported to indicate a domain
+    and all subdomains (for example, *.contoso.com)": ``*.contoso.com`` matches contoso.com and any name
+    under it, at any depth. GUESS: the comparison ignores case and a trailing dot, and a bare domain
+    matches only itself.
     """
     pattern, name = pattern.lower().rstrip("."), name.lower().rstrip(".")
     if pattern.startswith("*."):
-        label, _dot, rest = name.partition(".")
-        return bool(label) and label != "*" and rest == pattern[2:]
+        domain = pattern[2:]
+        return name == domain or (name.endswith("." + domain) and "*" not in name)
     return name == pattern
 
 
@@ -59,10 +63,8 @@ def attribute(connectors, source=None, certificate_names=(), tls=None):
         elif connector.get("connector_type") != "OnPremises":
             entry["reason"] = "a %s connector: only OnPremises connectors attribute mail of the organisation's " \
                               "own servers (and may relay)" % connector.get("connector_type")
-        # GUESS: RequireTls on an OnPremises connector (documented for Partner connectors) means a
-        # plain-text session is not attributed to it.
-        elif connector.get("require_tls") and not tls:
-            entry["reason"] = "requires TLS and the session is plain text"
+        # RequireTls is not checked: New-InboundConnector.md (RequireTls): "This parameter applies only to
+        # Partner type connectors", and only OnPremises connectors get this far.
         elif certificate is not None:
             entry.update(matched_by="certificate", matched_value=certificate)
             # GUESS: a certificate match is preferred to an IP match (a stronger proof of identity);

@@ -6,23 +6,55 @@
 from __future__ import annotations
 
 import re
+import time
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import engine
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_table import ROWS
+from ansible_collections.mailflow.exchange.plugins.module_utils.retry import Backoff
 
-__all__ = ["ROWS", "check_name", "combination_problems", "connector_values", "creation_restricted",
-           "get_connector", "list_connectors", "open_relay_problem"]
+__all__ = ["ROWS", "already_exists", "check_name", "combination_problems", "connector_values", "creation_restricted",
+           "get_connector", "list_connectors", "open_relay_problem", "read_until", "write_identity"]
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# GUESS: Exchange Online may read * in an identity as a wildcard (Get-InboundConnector.md says "Accept
+# wildcard characters: False"; the lab plays both readings); ? and [ ] are PowerShell's other wildcards.
+_WILDCARD_CHARACTERS = re.compile(r"[*?\[\]]")
+# Get-InboundConnector.md (-Identity): "the name or GUID of the Inbound connector": a name shaped like a
+# GUID would be read as one, and InboundConnectorIdParameter takes a distinguished name too.
+_GUID = re.compile(r"\{?[0-9a-f]{8}-?(?:[0-9a-f]{4}-?){3}[0-9a-f]{12}\}?", re.IGNORECASE)
+_DN_SHAPED = re.compile(r"cn=", re.IGNORECASE)
+MAX_NAME_LENGTH = 64
+NAME_ACCEPTED = ("1 to 64 characters without control characters (newline, tab) or the wildcard characters * ? [ ], "
+                 "without leading or trailing spaces, and neither a GUID nor a name starting with CN=")
 ANY_DOMAIN = "*"
+# After New-/Set- a read may miss the connector or show old values for a while (replication, reported by
+# public clients of Exchange Online): reads are repeated with these bounds before giving up.
+REPLICATION_BACKOFF = dict(attempts=6, base=1.0, cap=4.0, total=15.0)
+
+
+def name_problem(name):
+    """Why ``name`` cannot name exactly one connector, or None."""
+    if not name or not name.strip():
+        return "it is empty"
+    if _CONTROL_CHARACTERS.search(name) or len(name) > MAX_NAME_LENGTH:
+        return "it is too long or holds control characters"
+    if name != name.strip():
+        return "Exchange trims surrounding spaces, so it would act on the connector without them"
+    if _WILDCARD_CHARACTERS.search(name):
+        return "Exchange may read * ? [ ] as wildcards matching other connectors"
+    if _GUID.fullmatch(name):
+        return "Exchange reads a GUID as the identity of whichever connector has that GUID"
+    if _DN_SHAPED.match(name):
+        return "Exchange reads a value starting with CN= as a distinguished name"
+    return None
 
 
 def check_name(name, option="name"):
-    if not name or not name.strip() or _CONTROL_CHARACTERS.search(name):
-        raise InvalidValue(option, name, "1 to 64 characters without control characters (newline, tab)",
-                           noun="a connector name")
+    problem = name_problem(name)
+    if problem:
+        raise InvalidValue(option, name, NAME_ACCEPTED, noun="a connector name", reason=problem)
 
 
 def connector_values(obj):
@@ -42,21 +74,56 @@ def connector_values(obj):
 
 
 def _named(objects, name):
-    return [obj for obj in objects if str(obj.get("Name", "")).lower() == name.lower()]
+    return [obj for obj in objects if isinstance(obj, dict) and str(obj.get("Name", "")).lower() == name.lower()]
 
 
 def get_connector(client, name):
-    """The connector object called ``name`` (case-insensitive), or None."""
+    """The connector object called ``name`` (case-insensitive, as Exchange compares), or None.
+
+    Every object of the answer is checked: Get-InboundConnector.md (Caution): "a non-existent value for
+    the Identity parameter returns *all* objects", so the answer is filtered by name rather than trusted,
+    and two connectors answering to the name are an error, never a choice.
+    """
     try:
         found = client.invoke("Get-InboundConnector", {"Identity": name})
     except ExchangeError as err:
         if err.not_found:
             return None
         raise
-    # Get-InboundConnector.md: "a non-existent value for the Identity parameter returns *all*
-    # objects", so the answer is filtered by name rather than trusted.
     matches = _named(found, name)
+    if len(matches) > 1:
+        raise ExchangeError("Exchange Online returned %d inbound connectors named %r; nothing was changed"
+                            % (len(matches), name), cmdlet="Get-InboundConnector")
     return matches[0] if matches else None
+
+
+def write_identity(connector):
+    """How a write addresses ``connector``: its GUID read first (it cannot match another connector), else
+    its name. Set-/Remove-InboundConnector.md: Identity is an InboundConnectorIdParameter (name or GUID)."""
+    for key in ("Guid", "ExchangeObjectId"):
+        value = str(connector.get(key) or "")
+        if _GUID.fullmatch(value):
+            return value
+    return connector["Name"]
+
+
+def read_until(client, name, settled, sleep=time.sleep):
+    """``get_connector`` again until ``settled(connector)`` holds or the bounds are used up; the last read."""
+    backoff = Backoff(**REPLICATION_BACKOFF)
+    connector = get_connector(client, name)
+    while not settled(connector):
+        delay = backoff.next_delay()
+        if delay is None:
+            break
+        sleep(delay)
+        connector = get_connector(client, name)
+    return connector
+
+
+def already_exists(err):
+    """Whether New-InboundConnector failed because a connector of that name exists (maybe not yet readable)."""
+    return err.category == "ResourceExists" or "AlreadyExists" in (err.exception_type or "") \
+        or "already exists" in (err.message or "").lower()
 
 
 def list_connectors(client, name=None):

@@ -20,15 +20,27 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import m
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeConnectionError
 from ansible_collections.mailflow.exchange.plugins.module_utils.session import ONLINE, SessionClient, session_socket
 
-Cloud = namedtuple("Cloud", "login_host exchange_host")
+Cloud = namedtuple("Cloud", "login_host exchange_host other_login_hosts other_exchange_hosts")
 
-# Hosts per national cloud (Microsoft's Exchange Online and Entra ID endpoints).
+# Hosts per national cloud. The first login and Exchange host of each are the defaults; the others are
+# Microsoft's too and accepted as overrides.
+# - Exchange hosts: "Get started with the Exchange Online Admin API" (learn.microsoft.com/exchange/reference/
+#   admin-api-get-started, "Supported environments and base URLs"): outlook.office365.com (worldwide and
+#   GCC), outlook.office365.us (GCC High), outlook-dod.office365.us (DoD), outlook.office365.cn (21Vianet).
+#   Connect-ExchangeOnline.md (ConnectionUri), for the PowerShell endpoint whose InvokeCommand the modules
+#   call: partner.outlook.cn (21Vianet), webmail.apps.mil (DoD).
+# - Login hosts: Connect-ExchangeOnline.md (AzureADAuthorizationEndpointUri): login.microsoftonline.com,
+#   login.microsoftonline.us (GCC High and DoD); app-only-auth-powershell-v2.md: login.chinacloudapi.cn
+#   (21Vianet). login.partner.microsoftonline.cn is the 21Vianet login host public clients use
+#   (e.g. scripts mapping login.partner.microsoftonline.cn to the scope https://partner.outlook.cn/.default).
+# The token's audience is the default Exchange host: public clients request
+# https://outlook-dod.office365.us/.default for DoD and https://outlook.office365.us/.default for GCC High.
 CLOUDS = {
-    "commercial": Cloud("login.microsoftonline.com", "outlook.office365.com"),
-    "gcc_high": Cloud("login.microsoftonline.us", "outlook.office365.us"),
-    # GUESS: DoD's Exchange host; some clients use outlook-dod.office365.us (exchange_url overrides it).
-    "dod": Cloud("login.microsoftonline.us", "webmail.apps.mil"),
-    "china": Cloud("login.chinacloudapi.cn", "partner.outlook.cn"),
+    "commercial": Cloud("login.microsoftonline.com", "outlook.office365.com", (), ()),
+    "gcc_high": Cloud("login.microsoftonline.us", "outlook.office365.us", (), ()),
+    "dod": Cloud("login.microsoftonline.us", "outlook-dod.office365.us", (), ("webmail.apps.mil",)),
+    "china": Cloud("login.chinacloudapi.cn", "partner.outlook.cn", ("login.partner.microsoftonline.cn",),
+                   ("outlook.office365.cn",)),
 }
 
 ONLINE_CONNECTION_SPEC = dict(
@@ -47,6 +59,7 @@ ONLINE_CONNECTION_SPEC = dict(
     validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["EXO_VALIDATE_CERTS"])),
     ca_path=dict(type="path", fallback=(env_fallback, ["EXO_CA_PATH"])),
     timeout=dict(type="int", default=60, fallback=(env_fallback, ["EXO_TIMEOUT"])),
+    allow_custom_endpoints=dict(type="bool", default=False, fallback=(env_fallback, ["EXO_ALLOW_CUSTOM_ENDPOINTS"])),
 )
 
 # The options above, for modules that must not pass them on as Exchange parameters.
@@ -81,23 +94,55 @@ def credential_problem(params):
 
 
 def address_problem(params):
-    """Why tenant, authority_url or exchange_url is malformed (None when fine)."""
+    """Why tenant, authority_url or exchange_url is malformed or not allowed (None when fine)."""
     tenant = params["tenant"]
     if not (_GUID.match(tenant) or _DOMAIN.match(tenant)):
         return ("tenant must be the tenant GUID (00000000-0000-0000-0000-000000000000) or a domain "
                 "such as contoso.onmicrosoft.com, got %r" % tenant)
-    for option in ("authority_url", "exchange_url"):
-        url = params.get(option)
-        if url is None:
-            continue
-        parts = urlsplit(url)
-        # Tokens and bearer headers travel only over HTTPS.
-        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or \
-                parts.path.strip("/"):
-            return "%s must be an https:// base URL such as https://host or https://host:8443, got %r" % (
-                option, url)
+    for option in URL_OPTIONS:
+        problem = _url_problem(option, params.get(option), params)
+        if problem:
+            return problem
     if params["timeout"] <= 0:
         return "timeout must be a positive number of seconds, got %d" % params["timeout"]
+    return None
+
+
+# The option and which hosts of the cloud it may name without allow_custom_endpoints.
+URL_OPTIONS = ("authority_url", "exchange_url")
+
+
+def cloud_hosts(cloud_name, option):
+    """Microsoft's hosts of ``cloud_name`` for ``option`` (authority_url or exchange_url)."""
+    cloud = CLOUDS[cloud_name]
+    if option == "authority_url":
+        return (cloud.login_host,) + cloud.other_login_hosts
+    return (cloud.exchange_host,) + cloud.other_exchange_hosts
+
+
+def _url_problem(option, url, params):
+    if url is None:
+        return None
+    form = "%s must be an https:// base URL such as https://host or https://host:8443, got %r" % (option, url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return form
+    # Tokens and bearer headers travel only over HTTPS.
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or parts.path.strip("/"):
+        return form
+    # https://outlook.office365.com@evil.example names the host evil.example: userinfo is never accepted.
+    if "@" in parts.netloc:
+        return "%s must not hold a user name or password (user@host), got %r" % (option, url)
+    if params.get("allow_custom_endpoints"):
+        return None
+    hosts = cloud_hosts(params["cloud"], option)
+    if parts.hostname.lower().rstrip(".") not in hosts or port not in (None, 443):
+        secret = " and the client secret" if option == "authority_url" else ""
+        return ("%s may only name Microsoft's hosts of cloud %s (%s) on port 443, got %r: a token for "
+                "Exchange Online%s would go to another server. Set allow_custom_endpoints=true only for a "
+                "test service you trust" % (option, params["cloud"], ", ".join(hosts), url, secret))
     return None
 
 
@@ -179,6 +224,13 @@ def online_problem(params):
 def online_warnings(params):
     """Warnings for settings that work but are unsupported or unsafe."""
     warnings = []
+    overrides = [option for option in URL_OPTIONS if params.get(option)]
+    if params.get("allow_custom_endpoints") and overrides:
+        warnings.append("allow_custom_endpoints=true: %s may name any host, which receives the app's tokens%s. "
+                        "Use it only for a test service you trust."
+                        % (" and ".join(overrides),
+                           " and its client secret" if params.get("client_secret") and params.get("authority_url")
+                           else ""))
     if params.get("client_secret"):
         warnings.append("client_secret: Microsoft documents only certificate credentials for app-only "
                         "Exchange Online access; secrets work today but are unsupported. Prefer certificate or pfx.")

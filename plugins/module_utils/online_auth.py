@@ -11,8 +11,11 @@ here so nobody has to copy it by hand.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import hashlib
+import json
 import re
 import traceback
 from datetime import datetime, timezone
@@ -234,6 +237,24 @@ class TokenProvider:
         if "access_token" not in result:
             raise token_error(result, self._client_id, self._credential.thumbprint)
         return result["access_token"]
+
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def token_tenant(access_token):
+    """The tenant GUID (claim ``tid``) of an access token, or None when it cannot be read.
+
+    Only read, never trusted for anything but naming the tenant in the URL: Exchange Online checks the
+    token itself. A vanity domain in the URL may be refused where the GUID is not.
+    """
+    try:
+        payload = access_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, binascii.Error, AttributeError):
+        return None
+    tenant = claims.get("tid") if isinstance(claims, dict) else None
+    return tenant if isinstance(tenant, str) and _GUID.match(tenant) else None
 
 
 def token_error(result, client_id, thumbprint=None):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import time
 import uuid
 from datetime import datetime, timezone
@@ -41,6 +42,8 @@ MAX_ATTEMPTS = 4
 MAX_TOTAL_WAIT = 60.0
 MAX_SINGLE_WAIT = 30.0
 CONCURRENCY_TEXT = "maximum number of concurrent requests"
+# The initial domains of tenants per cloud (worldwide, US government, 21Vianet).
+ONMICROSOFT_SUFFIXES = (".onmicrosoft.com", ".onmicrosoft.us", ".partner.onmschina.cn")
 
 # Status codes meaning "nothing was done, try later": safe to repeat any cmdlet.
 REFUSED_STATUSES = (429, 503)
@@ -52,6 +55,7 @@ TRANSIENT_READ_STATUSES = (504,)
 _CATEGORY_BY_EXCEPTION = (
     ("ManagementObjectNotFoundException", "ObjectNotFound"),
     ("ManagementObjectAlreadyExistsException", "ResourceExists"),
+    ("ADObjectAlreadyExistsException", "ResourceExists"),
     ("ManagementObjectAmbiguousException", "InvalidArgument"),
     ("ParameterBindingException", "InvalidArgument"),
     ("DataValidationException", "InvalidData"),
@@ -64,8 +68,13 @@ def parse_retry_after(value, now=None):
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    # RFC 9110 says whole seconds, but public clients of this endpoint see decimals ("2.5"): take both.
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = None
+    if seconds is not None:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -91,31 +100,77 @@ def retry_delay(attempt, retry_after, waited):
 
 
 def error_from_body(status, body, cmdlet):
-    """ExchangeError from an error answer: details[0].message is ``<id>|<ExceptionType>|<text>``."""
+    """ExchangeError from an error answer.
+
+    ``details[0].message`` is ``<id>|<ExceptionType>|<text>``, or a JSON object in some answers (reported by
+    public clients of the endpoint); both are read. HTTP 404 is "not found" whatever the body says.
+    """
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
-        return ExchangeError("HTTP %d: %s" % (status, _excerpt(body)), cmdlet=cmdlet)
+        return _with_status(ExchangeError("HTTP %d: %s" % (status, _excerpt(body)), cmdlet=cmdlet), status)
     details = error.get("details") or []
     detail = details[0].get("message") if details and isinstance(details[0], dict) else None
     if detail:
-        return error_from_message(detail, cmdlet)
-    return ExchangeError(error.get("message") or error.get("code") or "HTTP %d" % status,
-                         cmdlet=cmdlet, error_id=error.get("code"))
+        return _with_status(error_from_message(detail, cmdlet), status)
+    return _with_status(ExchangeError(error.get("message") or error.get("code") or "HTTP %d" % status,
+                                      cmdlet=cmdlet, error_id=error.get("code")), status)
+
+
+def _with_status(err, status):
+    # The endpoint answers a missing object with 404 (EXCHANGE.md 5; public clients stop retrying on it).
+    if status == 404 and not err.not_found:
+        err.category = "ObjectNotFound"
+        err.exception_type = err.exception_type or NOT_FOUND_EXCEPTION
+    return err
+
+
+NOT_FOUND_EXCEPTION = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
+
+# GUESS: the keys of a details message given as JSON (its shape is not public); the first found wins.
+_JSON_TEXT_KEYS = ("message", "Message", "text", "Text")
+_JSON_TYPE_KEYS = ("exceptionType", "ExceptionType", "type", "Type", "exceptionName")
+_JSON_ID_KEYS = ("errorId", "ErrorId", "id", "Id", "code", "Code")
 
 
 def error_from_message(message, cmdlet):
-    """ExchangeError from one ``<id>|<ExceptionType>|<text>`` string (other strings are the text)."""
+    """ExchangeError from one ``<id>|<ExceptionType>|<text>`` string, or its JSON form (other strings are the
+    text)."""
+    parsed = _json_object(message)
+    if parsed is not None:
+        return _error_from_parts(_first(parsed, _JSON_ID_KEYS), _first(parsed, _JSON_TYPE_KEYS),
+                                 _first(parsed, _JSON_TEXT_KEYS) or message, cmdlet)
     parts = message.split("|", 2)
     if len(parts) != 3:
         return ExchangeError(message, cmdlet=cmdlet)
-    error_id, exception_type, text = (part.strip() for part in parts)
+    return _error_from_parts(*(part.strip() for part in parts), cmdlet=cmdlet)
+
+
+def _error_from_parts(error_id, exception_type, text, cmdlet):
+    exception_type = exception_type or ""
     category = next((name for marker, name in _CATEGORY_BY_EXCEPTION if exception_type.endswith(marker)),
                     "NotSpecified")
     return ExchangeError(text, cmdlet=cmdlet, category=category, error_id=error_id or None,
                          exception_type=exception_type or None)
 
 
+def _json_object(text):
+    if not isinstance(text, str) or not text.lstrip().startswith("{"):
+        return None
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _first(mapping, keys):
+    value = next((mapping[key] for key in keys if mapping.get(key)), None)
+    return None if value is None else str(value).strip()
+
+
 def _excerpt(body, limit=300):
+    if body is None:
+        return "(no readable body)"
     text = body if isinstance(body, str) else json.dumps(body)
     return text[:limit]
 
@@ -126,10 +181,24 @@ def _never_sent(err):
 
 
 def _decode(response):
+    """The answer's JSON, else its text, else None when the body cannot even be decompressed (public clients
+    report 403 answers whose body is NUL bytes labelled gzip)."""
     try:
-        return response.json()
+        content = response.content
+    except requests.exceptions.ContentDecodingError:
+        return None
+    finally:
+        response.close()
+    try:
+        return json.loads(content)
     except ValueError:
-        return response.text
+        return content.decode("utf-8", "replace").strip("\x00").strip() or None
+
+
+def _is_not_allowed_to_call(decoded):
+    # 401 {"error": {"code": "Unauthorized", "message": "User is not allowed to call Get-Mailbox"}}: the app's
+    # token is fine, its Exchange role does not hold the cmdlet (MicrosoftDocs/office-docs-powershell#7970).
+    return "is not allowed to call" in _excerpt(decoded, 2000)
 
 
 class OnlineClient:
@@ -145,11 +214,24 @@ class OnlineClient:
         self._warn = warn
         self._session = None
         self._tokens = None
+        self._tenant_id = None
         self.warnings = []
         # The writes Exchange Online confirmed, for failure results (see module_utils/outcome.py).
         self.applied = []
-        self.url = "%s/adminapi/beta/%s/InvokeCommand" % (
-            self._endpoints.exchange_base, quote(params["tenant"], safe=""))
+        # The tenant in the URL: a vanity domain may be refused, so the tenant GUID from the token (tid)
+        # replaces it once a token is there (public clients use the GUID or the onmicrosoft.com name).
+        self.url = self._invoke_url(params["tenant"])
+
+    def _invoke_url(self, tenant):
+        return "%s/adminapi/beta/%s/InvokeCommand" % (self._endpoints.exchange_base, quote(tenant, safe=""))
+
+    def _token(self):
+        """A token; the first one also fixes the tenant of the URL and of the anchor mailbox."""
+        token = self._tokens.token()
+        if self._tenant_id is None:
+            self._tenant_id = online_auth.token_tenant(token) or self._params["tenant"]
+            self.url = self._invoke_url(self._tenant_id)
+        return token
 
     def __enter__(self):
         return self
@@ -176,7 +258,7 @@ class OnlineClient:
             self._connect()
         body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters or {}}}
         request_id = str(uuid.uuid4())
-        objects, url = [], self.url
+        objects, url = [], None
         for dummy_page in range(MAX_PAGES):
             page = self._post(url, body, cmdlet, request_id)
             self._collect_warnings(page)
@@ -204,8 +286,8 @@ class OnlineClient:
 
     def _headers(self, cmdlet, request_id):
         return {
-            "Authorization": "Bearer %s" % self._tokens.token(),
-            "X-AnchorMailbox": ANCHOR_MAILBOX % self._params["tenant"],
+            "Authorization": "Bearer %s" % self._token(),
+            "X-AnchorMailbox": ANCHOR_MAILBOX % self._anchor_tenant(),
             "Prefer": "odata.maxpagesize=%d" % PAGE_SIZE,
             "Content-Type": "application/json; charset=utf-8",
             "Accept": "application/json",
@@ -213,6 +295,11 @@ class OnlineClient:
             "X-ResponseFormat": "json",
             "client-request-id": request_id,
         }
+
+    def _anchor_tenant(self):
+        # Public clients anchor on the onmicrosoft.com name or the tenant GUID, not on a vanity domain.
+        tenant = self._params["tenant"]
+        return tenant if tenant.lower().endswith(ONMICROSOFT_SUFFIXES) else self._tenant_id or tenant
 
     def _post(self, url, body, cmdlet, request_id):
         """One page, retried while Exchange says it did nothing (bounded).
@@ -224,7 +311,10 @@ class OnlineClient:
         while True:
             attempt += 1
             try:
-                response = self._session.post(url, headers=self._headers(cmdlet, request_id), json=body)
+                headers = self._headers(cmdlet, request_id)
+                # Streamed, so that a body that cannot be decompressed still leaves the status readable.
+                response = self._session.post(url or self.url, headers=headers, json=body, stream=True)
+                decoded = _decode(response)
             except requests.exceptions.SSLError as err:
                 raise ExchangeConnectionError(tls_failure_message(self._endpoints.exchange_base, err)) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as err:
@@ -241,12 +331,10 @@ class OnlineClient:
                 waited += delay
                 continue
             if response.status_code == 200:
-                page = _decode(response)
-                if not isinstance(page, dict):
-                    raise ExchangeError("unexpected answer: %s" % _excerpt(page), cmdlet=cmdlet)
-                return page
-            decoded = _decode(response)
-            if response.status_code == 401 and not token_renewed:
+                if not isinstance(decoded, dict):
+                    raise ExchangeError("unexpected answer: %s" % _excerpt(decoded), cmdlet=cmdlet)
+                return decoded
+            if response.status_code == 401 and not token_renewed and not _is_not_allowed_to_call(decoded):
                 token_renewed = True
                 self._tokens.invalidate()
                 continue
@@ -274,6 +362,13 @@ class OnlineClient:
 
     def _error(self, status, decoded, cmdlet):
         error = error_from_body(status, decoded, cmdlet)
+        if status == 401 and _is_not_allowed_to_call(decoded):
+            return ExchangeConnectionError(
+                "Exchange Online does not let client_id %s run %s: the app's service principal has no Exchange "
+                "role assignment (RBAC) that holds this cmdlet. Assign it the Exchange Administrator role or a "
+                "role group with the cmdlet in tenant %s (%s)" % (self._params["client_id"], cmdlet,
+                                                                  self._params["tenant"], error.message),
+                cmdlet=cmdlet)
         if status == 401:
             return ExchangeConnectionError(
                 "Exchange Online refused the token of client_id %s: the app needs the application "
@@ -282,9 +377,10 @@ class OnlineClient:
                 cmdlet=cmdlet)
         if status == 403:
             return ExchangeConnectionError(
-                "Exchange Online denied %s to client_id %s: assign the app's service principal the "
-                "Exchange Administrator role (or a role group with this cmdlet) (%s)"
-                % (cmdlet, self._params["client_id"], error.message), cmdlet=cmdlet)
+                "Exchange Online denied %s to client_id %s (HTTP 403): the app's service principal lacks the "
+                "Exchange role (RBAC) for it. Assign it the Exchange Administrator role, or a role group that "
+                "holds the cmdlet, in tenant %s (%s)"
+                % (cmdlet, self._params["client_id"], self._params["tenant"], error.message), cmdlet=cmdlet)
         return error
 
     def _collect_warnings(self, page):

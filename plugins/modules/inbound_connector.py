@@ -46,7 +46,10 @@ options:
     default: present
   name:
     description:
-      - Connector name, unique in the tenant (compared case-insensitively).
+      - Connector name, unique in the tenant (compared case-insensitively). The module acts only on the
+        connector of exactly this name; changes and removal address it by the GUID read first.
+      - Wildcard characters (C(*), C(?), C([), C(])), surrounding spaces, a GUID and a name starting with
+        C(CN=) are refused before anything is sent, as Exchange could read them as another connector's identity.
     type: str
     required: true
   connector_type:
@@ -238,12 +241,15 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.errors import Ex
 from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_api import (
     ROWS,
+    already_exists,
     check_name,
     combination_problems,
     connector_values,
     creation_restricted,
     get_connector,
     open_relay_problem,
+    read_until,
+    write_identity,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_table import (
     CONNECTOR_TYPES,
@@ -288,27 +294,26 @@ class InboundConnectorTask:
         self.module = module
         self.client = client
         self.desired = desired
+        self.requested = dict(desired)
         self.edits = edits
         self.resolved = {}
         self.allow_unrestricted = module.params["allow_unrestricted"]
 
     def run(self):
         current_object = get_connector(self.client, self.desired["name"])
-        current = connector_values(current_object) if current_object is not None else None
         if self.module.params["state"] == "absent":
-            return self._absent(current)
-        # Edits (add/remove) become the lists they make, so the rules judge the result.
-        self.resolved = list_edit.resolve_options(self.edits, current, ROWS)
-        self.desired.update((option, edit.after) for option, edit in self.resolved.items())
-        if current is None:
+            return self._absent(current_object)
+        if current_object is None:
+            self._resolve_edits(None)
             return self._create()
-        return self._update(current)
+        return self._update(current_object)
 
-    def _absent(self, current):
-        if current is None:
+    def _absent(self, current_object):
+        if current_object is None:
             return self._result(False, {}, {})
+        current = connector_values(current_object)
         if not self.module.check_mode:
-            self.client.invoke("Remove-InboundConnector", {"Identity": current["name"], "Confirm": False})
+            self.client.invoke("Remove-InboundConnector", {"Identity": write_identity(current_object), "Confirm": False})
         return self._result(True, current, {})
 
     def _create(self):
@@ -319,10 +324,26 @@ class InboundConnectorTask:
         if self.module.check_mode:
             return self._result(True, {}, self.desired)
         new_parameters = engine.parameters(self.desired, ROWS, list(self.desired), on_new=True)[0]
-        created = self.client.invoke("New-InboundConnector", new_parameters)
+        try:
+            created = self.client.invoke("New-InboundConnector", new_parameters)
+        except ExchangeError as err:
+            if not already_exists(err):
+                raise
+            # The first read missed a connector that exists (replication): read it and update it instead.
+            existing = read_until(self.client, self.desired["name"], lambda found: found is not None)
+            if existing is None:
+                raise
+            return self._update(existing)
         return self._result(True, {}, self._read_back(created))
 
-    def _update(self, current):
+    def _resolve_edits(self, current):
+        """Edits (add/remove) become the lists they make of ``current``, so the rules judge the result."""
+        self.resolved = list_edit.resolve_options(self.edits, current, ROWS)
+        self.desired = dict(self.requested, **{option: edit.after for option, edit in self.resolved.items()})
+
+    def _update(self, current_object):
+        current = connector_values(current_object)
+        self._resolve_edits(current)
         changes = engine.differences(current, self.desired)
         if not changes:
             return self._result(False, current, current)
@@ -331,17 +352,28 @@ class InboundConnectorTask:
         if not self.module.check_mode:
             set_parameters = engine.parameters(self.desired, ROWS, list(changes), on_new=False)[0]
             set_parameters = list_edit.delta_parameters(set_parameters, self.resolved, ROWS, odata=True)
-            # The name Exchange holds: the user's may differ in case (a rename is then in set_parameters).
-            set_parameters["Identity"] = current["name"]
+            # The GUID read first: a rename or a name Exchange could read as a pattern cannot hit another one.
+            set_parameters["Identity"] = write_identity(current_object)
             self.client.invoke("Set-InboundConnector", set_parameters)
-            after = self._read_back(None)
+            after = self._read_back(None, written=after)
         return self._result(True, current, after)
 
-    def _read_back(self, returned):
-        """The connector as Exchange now prints it (what New- returned, or a fresh read)."""
-        connector = returned[0] if returned else get_connector(self.client, self.desired["name"])
+    def _read_back(self, returned, written=None):
+        """The connector as Exchange now prints it: what New- returned, or a fresh read. A read may miss the
+        change for a while (replication), so it is repeated (bounded) until it shows ``written``."""
+        if returned:
+            return connector_values(returned[0])
+
+        def settled(connector):
+            return connector is not None and not engine.differences(connector_values(connector), written or {})
+
+        connector = read_until(self.client, self.desired["name"], settled)
         if connector is None:
             raise ExchangeError("the connector %r cannot be read back after the change" % self.desired["name"])
+        if not settled(connector):
+            self.module.warn("Exchange Online does not show the change to connector %r yet (replication); "
+                             "the result shows the values written" % self.desired["name"])
+            return written
         return connector_values(connector)
 
     def _result(self, changed, before, after):

@@ -27,7 +27,9 @@ attributes:
 options:
   name:
     description:
-      - Only the connector of this name (case-insensitive). All connectors of the tenant when unset.
+      - Only the connector of this exact name (case-insensitive). All connectors of the tenant when unset.
+      - Wildcard characters (C(*), C(?), C([), C(])), surrounding spaces, a GUID and a name starting with
+        C(CN=) are refused, as Exchange could read them as another connector's identity.
     type: str
   export_path:
     description:
@@ -119,7 +121,7 @@ exported:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.export_file import (
     export,
@@ -127,6 +129,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.export_file impo
     task_arguments,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_api import (
+    check_name,
     connector_values,
     list_connectors,
     open_relay_problem,
@@ -154,6 +157,11 @@ def main():
                                                               export_argument_spec("inbound_connectors")),
                            supports_check_mode=True)
     check_online_options(module)
+    try:
+        if module.params["name"] is not None:
+            check_name(module.params["name"])
+    except InvalidValue as err:
+        module.fail_json(msg=str(err))
     try:
         with online_client(module) as client:
             connectors = [connector_values(c) for c in list_connectors(client, module.params["name"])]

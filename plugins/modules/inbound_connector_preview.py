@@ -13,9 +13,10 @@ description:
   - Reads the tenant's inbound connectors (C(Get-InboundConnector)) and tells which one Exchange Online
     Protection attributes a connection to, by the sending server's IP address (C(SenderIPAddresses)) or by the
     name on the client certificate it presents with STARTTLS (C(TlsSenderCertificateName), where C(*.contoso.com)
-    stands for exactly one label). Every connector is listed with the reason it won or lost.
+    stands for contoso.com and all its subdomains). Every connector is listed with the reason it won or lost.
   - Only enabled C(OnPremises) connectors recognise the organisation's own servers and let them relay to the
-    internet (New-InboundConnector.md, ConnectorType). A source that no connector recognises may still send
+    internet (New-InboundConnector.md, ConnectorType). C(RequireTls) does not decide here, as Microsoft documents
+    it for C(Partner) connectors only. A source that no connector recognises may still send
     to the tenant's own domains, but relay to other domains is refused with C(550 5.7.64 TenantAttribution).
   - Microsoft does not document the order when several connectors match. The module prefers a certificate match
     to an IP match, and the narrower IP block among IP matches (a guess); it lists all matches.

@@ -21,7 +21,7 @@ ONPREM_DEFAULTS = {
 ONLINE_DEFAULTS = {
     "tenant": "{{ exo_tenant }}", "client_id": "{{ exo_client_id }}", "certificate": "{{ exo_certificate }}",
     "private_key": "{{ exo_private_key }}", "authority_url": "{{ exo_authority_url }}",
-    "exchange_url": "{{ exo_exchange_url }}", "ca_path": "{{ exo_ca_path }}",
+    "exchange_url": "{{ exo_exchange_url }}", "allow_custom_endpoints": True, "ca_path": "{{ exo_ca_path }}",
 }
 MODULE_DEFAULTS = {"group/mailflow.exchange.onprem": ONPREM_DEFAULTS,
                    "group/mailflow.exchange.online": ONLINE_DEFAULTS}
@@ -60,6 +60,7 @@ def host_vars(server, python: str, mode: str, target: str) -> dict:
                           ("tenant", "client_id", "certificate", "private_key", "ca_path")})
         variables["mailflow_exo_authority_url"] = "{{ exo_authority_url }}"
         variables["mailflow_exo_exchange_url"] = "{{ exo_exchange_url }}"
+        variables["mailflow_exo_allow_custom_endpoints"] = True
     return variables
 
 

@@ -25,6 +25,10 @@ from conftest import BIN, LEAKY_VARIABLES, REPO, lab_stats
 TYPES_DIR = REPO / 'extensions' / 'awx' / 'credential_types'
 ONPREM_TYPE = TYPES_DIR / 'exchange_onprem.yml'
 ONLINE_TYPE = TYPES_DIR / 'exchange_online_certificate.yml'
+# The lab's endpoints travel in a second, test-only credential (tests/packaging, never shipped).
+LAB_ENDPOINTS_TYPE = Path(__file__).parent / 'lab_endpoints_credential.yml'
+# What only a test service needs: never settable through a shipped credential type.
+ENDPOINT_OVERRIDES = {'EXO_AUTHORITY_URL', 'EXO_EXCHANGE_URL', 'EXO_ALLOW_CUSTOM_ENDPOINTS'}
 # The Kerberos options of the on-prem connection (contract K; module_utils/kerberos.py).
 KERBEROS_VARIABLES = {'EXCHANGE_KERBEROS_REALM', 'EXCHANGE_KERBEROS_KDC', 'EXCHANGE_KERBEROS_HOSTNAME'}
 # Fields AWX knows for a custom credential type's input (AWX's CredentialTypeInputField).
@@ -66,6 +70,13 @@ def test_credential_type_is_a_valid_awx_definition(path, known):
         used |= jinja2.meta.find_undeclared_variables(environment.parse(template))
     assert used - {'tower'} <= set(ids), used - {'tower'} - set(ids)
     assert set(definition['injectors']['env']) <= known(), set(definition['injectors']['env']) - known()
+
+
+def test_shipped_credential_types_cannot_redirect_tokens():
+    for path in TYPES_DIR.glob('*.yml'):
+        definition = load(path)
+        assert not ENDPOINT_OVERRIDES & set(definition['injectors']['env']), path.name
+        assert not {'authority_url', 'exchange_url'} & {field['id'] for field in definition['inputs']['fields']}
 
 
 def run_job(tmp_path, playbook, credentials, job_vars):
@@ -177,19 +188,21 @@ def online_job_vars(lab):
     }
 
 
-def online_inputs(lab, **credential):
+def online_credentials(lab, **credential):
+    """The certificate credential and the test-only credential that points the job at the lab."""
     online = lab['online']
-    return dict(credential, tenant=online['tenant_id'], client_id=online['client_id'],
-                authority_url=base_url(online['authority']), exchange_url=base_url(online['rest_base_url']),
-                ca_certificate=Path(online['ca_path']).read_text(encoding='utf-8'))
+    inputs = dict(credential, tenant=online['tenant_id'], client_id=online['client_id'],
+                  ca_certificate=Path(online['ca_path']).read_text(encoding='utf-8'))
+    endpoints = dict(authority_url=base_url(online['authority']), exchange_url=base_url(online['rest_base_url']))
+    return [(ONLINE_TYPE, inputs), (LAB_ENDPOINTS_TYPE, endpoints)]
 
 
 def test_online_relay_job_with_the_certificate_credential(tmp_path, lab, job_environment):
     private_key = Path(lab['online']['private_key']).read_text(encoding='utf-8')
-    inputs = online_inputs(lab, certificate=Path(lab['online']['certificate']).read_text(encoding='utf-8'),
-                           private_key=private_key)
+    credentials = online_credentials(lab, certificate=Path(lab['online']['certificate']).read_text(encoding='utf-8'),
+                                     private_key=private_key)
     runner, artifacts, env = run_job(tmp_path, job_environment / 'playbooks' / 'online_relay.yml',
-                                     [(ONLINE_TYPE, inputs)], online_job_vars(lab))
+                                     credentials, online_job_vars(lab))
     # The key reached the job as a private file, the way AWX writes `file` injectors.
     key_file = Path(env['EXO_PRIVATE_KEY'])
     assert key_file.parent == tmp_path / 'job' / 'env' and oct(key_file.stat().st_mode & 0o777) == '0o600'
@@ -202,7 +215,7 @@ def test_online_relay_job_with_the_certificate_credential(tmp_path, lab, job_env
 
 def test_online_job_with_a_pfx_credential(tmp_path, lab, job_environment):
     pfx_base64 = base64.b64encode(Path(lab['online']['pfx']).read_bytes()).decode('ascii')
-    inputs = online_inputs(lab, pfx_base64=pfx_base64, pfx_password=lab['online']['pfx_password'])
+    credentials = online_credentials(lab, pfx_base64=pfx_base64, pfx_password=lab['online']['pfx_password'])
     playbook = tmp_path / 'read_inbound.yml'
     playbook.write_text(yaml.safe_dump([{
         'name': 'Read inbound connectors with the PFX credential', 'hosts': 'localhost',
@@ -211,7 +224,7 @@ def test_online_job_with_a_pfx_credential(tmp_path, lab, job_environment):
                    'register': 'inbound'},
                   {'name': 'They were read', 'ansible.builtin.assert': {'that': ['inbound.connectors is defined']}}],
     }]), encoding='utf-8')
-    runner, artifacts, env = run_job(tmp_path, playbook, [(ONLINE_TYPE, inputs)], {})
+    runner, artifacts, env = run_job(tmp_path, playbook, credentials, {})
     assert env['EXO_CERTIFICATE'] == '' and Path(env['EXO_PFX']).read_text(encoding='utf-8') == pfx_base64
     assert runner.status == 'successful', runner.stdout.read()[-4000:]
     assert_no_secret_in_artifacts(artifacts, [lab['online']['pfx_password'], pfx_base64[40:120]])

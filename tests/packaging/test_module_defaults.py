@@ -29,7 +29,7 @@ def test_module_defaults_playbook_reaches_every_module(tmp_path, installed_colle
         'exo_tenant': online['tenant_id'], 'exo_client_id': online['client_id'],
         'exo_certificate': online['certificate'], 'exo_private_key': online['private_key'],
         'exo_authority_url': base_url(online['authority']), 'exo_exchange_url': base_url(online['rest_base_url']),
-        'exo_ca_path': online['ca_path'],
+        'exo_allow_custom_endpoints': True, 'exo_ca_path': online['ca_path'],
     }), encoding='utf-8')
     pipelines, tokens = lab_stats(lab)['pipelines'], lab_stats(lab)['token_requests']
     result = run_playbook(['mailflow.exchange.module_defaults', '-e', '@%s' % settings],

@@ -102,14 +102,16 @@ def test_connector_with_source_ip_allows_relay(lab, eop, online):
     assert (delivery["connector"], delivery["source"], delivery["rcpt"]) == ("SMTP Relay", "10.9.8.7", EXTERNAL)
 
 
-def test_require_tls_connector_takes_only_tls_sessions(lab, eop, online):
+def test_require_tls_does_not_gate_an_onpremises_connector(lab, eop, online):
+    # New-InboundConnector.md (RequireTls): "This parameter applies only to Partner type connectors".
     new_connector(online, "TLS only", SenderIPAddresses=["10.9.8.7"], RequireTls=True)
-    assert rcpt_replies(eop, "127.9.8.7", [EXTERNAL]) == [RELAY_DENIED]
+    [plain] = rcpt_replies(eop, "127.9.8.7", [EXTERNAL])
     [reply] = rcpt_replies(eop, "127.9.8.7", [EXTERNAL], client_context(eop, with_certificate=False))
-    assert reply[0] == 250
-    [delivery] = deliveries(lab)
-    assert delivery["connector"] == "TLS only" and delivery["tls"]["version"] == "TLS1_2"
-    assert delivery["client_certificate"] is None
+    assert plain[0] == 250 and reply[0] == 250
+    first, second = deliveries(lab)
+    assert first["connector"] == second["connector"] == "TLS only"
+    assert first["tls"] is None and second["tls"]["version"] == "TLS1_2"
+    assert second["client_certificate"] is None
 
 
 def test_client_certificate_from_pfx_relays_when_connector_names_it(lab, eop, online):

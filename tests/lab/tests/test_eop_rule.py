@@ -13,11 +13,13 @@ def client(ip="10.1.2.3", tls=False, names=()):
     return Client(ipaddress.ip_address(ip), tls, tuple(names))
 
 
-def test_wildcard_is_exactly_one_label():
+def test_wildcard_is_the_domain_and_all_subdomains():
+    # New-InboundConnector.md (TlsSenderCertificateName): "a domain and all subdomains".
     assert name_matches("*.contoso.com", "relay.contoso.com")
     assert name_matches("*.contoso.com", "RELAY.Contoso.com")
-    assert not name_matches("*.contoso.com", "a.relay.contoso.com")
-    assert not name_matches("*.contoso.com", "contoso.com")
+    assert name_matches("*.contoso.com", "a.relay.contoso.com")
+    assert name_matches("*.contoso.com", "contoso.com")
+    assert not name_matches("*.contoso.com", "notcontoso.com")
     assert not name_matches("*.contoso.com", "relay.fabrikam.com")
     assert name_matches("contoso.com", "contoso.com") and not name_matches("contoso.com", "relay.contoso.com")
 
@@ -31,7 +33,8 @@ def test_attribution_by_ip_and_certificate():
     assert attributed_connector([by_cert], client(tls=False, names=["relay.contoso.com"])) is None
     assert attributed_connector([connector(Enabled=False, SenderIPAddresses=["10.1.2.3"])], client()) is None
     assert attributed_connector([connector(ConnectorType="Partner", SenderIPAddresses=["10.1.2.3"])], client()) is None
-    assert attributed_connector([connector(RequireTls=True, SenderIPAddresses=["10.1.2.3"])], client()) is None
+    # RequireTls "applies only to Partner type connectors" (New-InboundConnector.md).
+    assert attributed_connector([connector(RequireTls=True, SenderIPAddresses=["10.1.2.3"])], client())["Name"] == "c"
 
 
 def test_accepted_domains():

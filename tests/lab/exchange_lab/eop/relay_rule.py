@@ -36,10 +36,8 @@ def attributed_connector(connectors: Iterable[dict[str, Any]], client: Client) -
     for connector in connectors:
         if not connector.get("Enabled") or connector.get("ConnectorType") != "OnPremises":
             continue
-        # GUESS: RequireTls on an OnPremises connector (documented for Partner connectors,
-        # New-InboundConnector.md) means a plain-text session is not attributed to it.
-        if connector.get("RequireTls") and not client.tls:
-            continue
+        # RequireTls is not applied: New-InboundConnector.md (RequireTls): "This parameter applies only to
+        # Partner type connectors".
         if _ip_matches(connector.get("SenderIPAddresses") or [], client.address):
             return connector
         pattern = connector.get("TlsSenderCertificateName")
@@ -60,12 +58,14 @@ def _ip_matches(ranges: Iterable[str], address) -> bool:
 
 
 def name_matches(pattern: str, name: str) -> bool:
-    """TlsSenderCertificateName ``contoso.com`` or ``*.contoso.com``; the wildcard is exactly one label.
+    """TlsSenderCertificateName ``contoso.com``, or ``*.contoso.com`` for the domain and all subdomains.
 
-    GUESS: EOP compares case-insensitively and a bare domain matches only itself.
+    New-InboundConnector.md (TlsSenderCertificateName): "Wildcards are supported to indicate a domain and
+    all subdomains (for example, *.contoso.com)". GUESS: EOP compares case-insensitively and a bare domain
+    matches only itself.
     """
     pattern, name = pattern.lower().rstrip("."), name.lower().rstrip(".")
     if pattern.startswith("*."):
-        label, _, rest = name.partition(".")
-        return bool(label) and label != "*" and rest == pattern[2:]
+        domain = pattern[2:]
+        return name == domain or (name.endswith("." + domain) and "*" not in name)
     return name == pattern

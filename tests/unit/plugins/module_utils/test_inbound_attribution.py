@@ -34,8 +34,11 @@ def run(connectors, source=None, names=(), tls=None):
 def test_certificate_names():
     assert certificate_name_matches("*.contoso.com", "relay.contoso.com")
     assert certificate_name_matches("*.contoso.com", "RELAY.Contoso.com.")
-    assert not certificate_name_matches("*.contoso.com", "contoso.com")
-    assert not certificate_name_matches("*.contoso.com", "a.b.contoso.com")
+    # New-InboundConnector.md: *.contoso.com is "a domain and all subdomains".
+    assert certificate_name_matches("*.contoso.com", "contoso.com")
+    assert certificate_name_matches("*.contoso.com", "a.b.contoso.com")
+    assert not certificate_name_matches("*.contoso.com", "notcontoso.com")
+    assert not certificate_name_matches("*.contoso.com", "contoso.com.evil.example")
     assert certificate_name_matches("contoso.com", "contoso.com")
     assert not certificate_name_matches("contoso.com", "relay.contoso.com")
 
@@ -45,7 +48,9 @@ def test_by_ip_and_why_the_others_lost():
     assert found == "by ip"
     assert reasons["off"] == "disabled"
     assert "Partner" in reasons["partner"]
-    assert reasons["by cert"] == "requires TLS and the session is plain text"
+    # RequireTls "applies only to Partner type connectors" (New-InboundConnector.md): no STARTTLS, no
+    # certificate, so the certificate connector simply does not match.
+    assert "needs STARTTLS" in reasons["by cert"]
 
 
 def test_the_narrowest_ip_block_wins():

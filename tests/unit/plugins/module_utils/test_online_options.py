@@ -91,7 +91,8 @@ def test_secret_and_no_validation_are_warned_about():
 @pytest.mark.parametrize("cloud, authority, scope", [
     ("commercial", "https://login.microsoftonline.com/" + TENANT_ID, "https://outlook.office365.com/.default"),
     ("gcc_high", "https://login.microsoftonline.us/" + TENANT_ID, "https://outlook.office365.us/.default"),
-    ("dod", "https://login.microsoftonline.us/" + TENANT_ID, "https://webmail.apps.mil/.default"),
+    # admin-api-get-started lists https://outlook-dod.office365.us as DoD's base URL.
+    ("dod", "https://login.microsoftonline.us/" + TENANT_ID, "https://outlook-dod.office365.us/.default"),
     ("china", "https://login.chinacloudapi.cn/" + TENANT_ID, "https://partner.outlook.cn/.default"),
 ])
 def test_cloud_endpoints(cloud, authority, scope):
@@ -101,10 +102,59 @@ def test_cloud_endpoints(cloud, authority, scope):
 
 
 def test_overrides_move_the_transport_not_the_token_audience():
-    params = StandInModule(authority_url="https://127.0.0.1:9443/", exchange_url="https://127.0.0.1:9444").params
+    params = StandInModule(authority_url="https://127.0.0.1:9443/", exchange_url="https://127.0.0.1:9444",
+                           allow_custom_endpoints=True).params
     found = online.endpoints(params)
     assert found.authority == "https://127.0.0.1:9443/" + TENANT_ID
     assert found.exchange_base == "https://127.0.0.1:9444"
     assert found.scope == "https://outlook.office365.com/.default"
     assert found.custom_authority is True
     assert OnlineClient(params).url == "https://127.0.0.1:9444/adminapi/beta/%s/InvokeCommand" % TENANT_ID
+
+
+@pytest.mark.parametrize("option, url", [
+    ("exchange_url", "https://evil.example"),
+    ("exchange_url", "https://outlook.office365.com.evil.example"),
+    ("exchange_url", "https://outlook.office365.com:8443"),
+    ("exchange_url", "https://outlook.office365.us"),  # GCC High's host, not the commercial cloud's
+    ("authority_url", "https://login.evil.example"),
+    ("authority_url", "https://127.0.0.1:9443"),
+])
+def test_overrides_to_other_hosts_need_allow_custom_endpoints(option, url):
+    # The token (and with client_secret the secret) would go to that host.
+    with pytest.raises(Failed, match="%s may only name Microsoft's hosts of cloud commercial" % option):
+        online.check_online_options(StandInModule(client_secret="x", **{option: url}))
+
+
+@pytest.mark.parametrize("allow", [False, True])
+@pytest.mark.parametrize("option, url", [
+    ("exchange_url", "https://outlook.office365.com@evil.example"),
+    ("exchange_url", "https://user:pass@outlook.office365.com"),
+    ("authority_url", "https://login.microsoftonline.com@evil.example"),
+])
+def test_userinfo_is_always_refused(option, url, allow):
+    with pytest.raises(Failed, match="%s must not hold a user name or password" % option):
+        online.check_online_options(StandInModule(client_secret="x", allow_custom_endpoints=allow, **{option: url}))
+
+
+@pytest.mark.parametrize("cloud, option, url", [
+    ("commercial", "exchange_url", "https://outlook.office365.com"),
+    ("commercial", "exchange_url", "https://OUTLOOK.office365.com:443/"),
+    ("dod", "exchange_url", "https://webmail.apps.mil"),  # Connect-ExchangeOnline.md, ConnectionUri
+    ("china", "exchange_url", "https://outlook.office365.cn"),  # admin-api-get-started
+    ("china", "authority_url", "https://login.partner.microsoftonline.cn"),
+    ("gcc_high", "authority_url", "https://login.microsoftonline.us"),
+])
+def test_the_clouds_own_hosts_are_accepted_without_warning(cloud, option, url):
+    module = StandInModule(client_secret="x", cloud=cloud, **{option: url})
+    online.check_online_options(module)
+    assert not any("allow_custom_endpoints" in text for text in module.warnings)
+
+
+def test_custom_endpoints_are_warned_about_on_every_task():
+    for dummy_task in range(2):
+        module = StandInModule(client_secret="x", allow_custom_endpoints=True, authority_url="https://127.0.0.1:9443",
+                               exchange_url="https://127.0.0.1:9444")
+        online.check_online_options(module)
+        warning = next(text for text in module.warnings if "allow_custom_endpoints=true" in text)
+        assert "authority_url and exchange_url" in warning and "client secret" in warning
