@@ -139,7 +139,7 @@ def _url_problem(option, url, params):
         return None
     hosts = cloud_hosts(params["cloud"], option)
     if parts.hostname.lower().rstrip(".") not in hosts or port not in (None, 443):
-        secret = " and the client secret" if option == "authority_url" else ""
+        secret = " and the client secret" if option == "authority_url" and params.get("client_secret") else ""
         return ("%s may only name Microsoft's hosts of cloud %s (%s) on port 443, got %r: a token for "
                 "Exchange Online%s would go to another server. Set allow_custom_endpoints=true only for a "
                 "test service you trust" % (option, params["cloud"], ", ".join(hosts), url, secret))

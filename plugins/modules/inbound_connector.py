@@ -313,12 +313,23 @@ class InboundConnectorTask:
             return self._result(False, {}, {})
         current = connector_values(current_object)
         if not self.module.check_mode:
-            self.client.invoke("Remove-InboundConnector", {"Identity": write_identity(current_object), "Confirm": False})
+            try:
+                self.client.invoke("Remove-InboundConnector", {"Identity": write_identity(current_object),
+                                                               "Confirm": False})
+            except ExchangeError as err:
+                # The read showed a connector already gone (removed meanwhile, reads lagging): nothing to do.
+                if not err.not_found:
+                    raise
+                return self._result(False, {}, {})
         return self._result(True, current, {})
 
     def _create(self):
         missing = [option for option in REQUIRED_ON_CREATE if not self.desired.get(option)]
         if missing:
+            # The first read may have missed a connector just made (replication): look again before refusing.
+            existing = read_until(self.client, self.desired["name"], lambda found: found is not None)
+            if existing is not None:
+                return self._update(existing)
             raise RuleViolation("creating connector %r needs %s" % (self.desired["name"], " and ".join(missing)))
         check_rules(engine.merged(NEW_CONNECTOR_DEFAULTS, self.desired), self.allow_unrestricted)
         if self.module.check_mode:

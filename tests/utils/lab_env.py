@@ -4,8 +4,8 @@
 """Turn a running lab's ``lab.json`` into settings for the collection.
 
 ``exports`` prints ``export EXCHANGE_...=...`` lines (the lab's ``env`` map,
-``env_https`` with ``--https``, ``env_kerberos`` with ``--kerberos``) for a shell to ``eval``; ``make demo`` runs
-ansible-playbook with them.
+``env_https`` with ``--https``, ``env_kerberos`` with ``--kerberos``, the ``EXO_*`` of ``env_online`` with
+``--online``) for a shell to ``eval``; ``make demo`` runs ansible-playbook with them.
 
 ``integration-config`` writes ansible-test's
 ``tests/integration/integration_config.yml``. ansible-test does not pass the
@@ -124,12 +124,13 @@ def main(argv=None):
     parser.add_argument('--state', default='.lab/state', help='lab state directory')
     parser.add_argument('--https', action='store_true', help='exports: use the HTTPS/Basic listener')
     parser.add_argument('--kerberos', action='store_true', help='exports: use the Kerberos listener')
+    parser.add_argument('--online', action='store_true', help="exports: the lab's Exchange Online (EXO_*)")
     parser.add_argument('--out', help='integration-config: file to write')
     args = parser.parse_args(argv)
     lab = load_lab(args.state)
 
     if args.action == 'exports':
-        env = 'env_https' if args.https else 'env_kerberos' if args.kerberos else 'env'
+        env = 'env_https' if args.https else 'env_kerberos' if args.kerberos else 'env_online' if args.online else 'env'
         sys.stdout.write(shell_exports(lab[env]))
         return 0
 

@@ -195,7 +195,7 @@ def serve(args: argparse.Namespace) -> int:
     try:
         online = start_online(state_dir, stats, args.reset, args.online_port, args.online_restrict_inbound_connectors,
                               plan, latency)
-        published.update({"online": online.info()})
+        published.update({"online": online.info(), "env_online": online.env()})
         # After the model (it reads the receive connectors); rewrites lab.json when they change.
         smtp = start_smtp(state_dir, endpoint, published.update)
         published.update(smtp.info())

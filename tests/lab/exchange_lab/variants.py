@@ -58,6 +58,31 @@ VARIANTS: dict[str, Variant] = {
                 "MaxHeaderSize under 1 KB is stored as given (the default rounds it up to 1024 bytes)",
                 "New-/Set-ReceiveConnector.md, -MaxHeaderSize: \"Unqualified values are typically treated as bytes, "
                 "but small values might be rounded up to the nearest kilobyte\""),
+        Variant("exo-error-details-json",
+                "Exchange Online error answers carry details[].message as a JSON object instead of "
+                "<id>|<ExceptionType>|<text>",
+                "public clients of InvokeCommand parse both forms (reported alongside the issue's evidence); "
+                "the JSON keys are a GUESS"),
+        Variant("exo-rbac-403",
+                "every InvokeCommand request with a valid token is answered HTTP 403 with a body that is not "
+                "JSON: NUL bytes labelled Content-Encoding: gzip (the app lacks an Exchange role)",
+                "reported by public clients of InvokeCommand (a 403 whose body fails gzip decoding)"),
+        Variant("exo-rbac-401",
+                "every InvokeCommand request with a valid token is answered HTTP 401 {\"error\": {\"code\": "
+                "\"Unauthorized\", \"message\": \"User is not allowed to call <cmdlet>\"}} (a role assignment "
+                "missing)",
+                "MicrosoftDocs/office-docs-powershell#7970 and #8058 (the answer quoted from ExchangeOnlineManagement)"),
+        Variant("exo-replication-lag",
+                "Get-InboundConnector shows the connectors as they were SECONDS ago: after New-/Set-/Remove- a "
+                "read misses the change for that long (writes and New-'s duplicate check see the real state)",
+                "replication delays of Exchange Online's directory, as public clients work around with re-reads; "
+                "the delay is a GUESS", seconds),
+        Variant("exo-response-annotations",
+                "every object in an InvokeCommand answer carries OData annotations next to its properties: "
+                "X@odata.type (#Collection(String), #Guid) and X@data.type (System.DateTime, System.Guid)",
+                "a real Get-Mailbox answer over InvokeCommand quoted by a public client "
+                "(\"Guid@data.type\":\"System.Guid\",\"Guid@odata.type\":\"#Guid\", "
+                "\"ObjectClass@odata.type\":\"#Collection(String)\", \"WhenChanged@data.type\":\"System.DateTime\")"),
     )
 }
 

@@ -53,6 +53,18 @@ def test_lab_json_online_entry(lab):
         assert stat.S_IMODE(Path(secret_file).stat().st_mode) == 0o600, secret_file
 
 
+def test_lab_json_env_online_reaches_the_tenant_by_the_collections_variables(lab):
+    online, env = lab["online"], lab["env_online"]
+    assert env == {
+        "EXO_TENANT": online["tenant_id"], "EXO_CLIENT_ID": online["client_id"],
+        "EXO_CERTIFICATE": online["certificate"], "EXO_PRIVATE_KEY": online["private_key"],
+        "EXO_AUTHORITY_URL": online["rest_base_url"], "EXO_EXCHANGE_URL": online["rest_base_url"],
+        "EXO_CA_PATH": online["ca_path"], "EXO_ALLOW_CUSTOM_ENDPOINTS": "true",
+    }
+    # Base URLs, as the collection takes them: scheme://host:port, no path.
+    assert env["EXO_EXCHANGE_URL"].count("/") == 2
+
+
 def test_openid_configuration_names_the_endpoints(lab):
     online = lab["online"]
     with session(online) as http:

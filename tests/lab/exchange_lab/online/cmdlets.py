@@ -1,6 +1,8 @@
 """Runs one cmdlet of an InvokeCommand request against the tenant, counting writes."""
+import copy
 from typing import Any
 
+from .. import variants
 from ..stats import Stats
 from . import accepted_domain, errors, inbound_connector
 from .results import CmdletResult
@@ -28,7 +30,9 @@ class CmdletRunner:
             raise errors.unknown_cmdlet(str(name))
         if name.lower().startswith(_WRITE_VERBS):
             self._stats.increment("online_write_calls")
+        lag = variants.value("exo-replication-lag")
         with self._tenant.lock:
+            before = copy.deepcopy(self._tenant.inbound_connectors) if lag else None
             result = cmdlet(self._tenant, parameters)
             if result.changed:
                 self._tenant.save()
@@ -36,4 +40,6 @@ class CmdletRunner:
                 self._stats.increment(f"online_writes_tenant_{self._tenant.registration.tenant_id}")
                 if app_id:
                     self._stats.increment(f"online_writes_app_{app_id}")
+                if lag:
+                    self._tenant.wrote_inbound_connectors(before, lag)
         return result

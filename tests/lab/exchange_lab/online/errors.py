@@ -5,8 +5,11 @@ EXCHANGE.md 5: ``{"error": {"code", "message": "Error executing cmdlet", "detail
 400 for validation and cmdlet errors, 404 for objects not found. Exception types are Exchange's;
 the texts of validation errors are not public and marked GUESS where they are built.
 """
+import json
 import zlib
 from dataclasses import dataclass
+
+from .. import variants
 
 CONFIGURATION_TASKS = "Microsoft.Exchange.Configuration.Tasks"
 AUTOMATION = "System.Management.Automation"
@@ -25,8 +28,15 @@ class CmdletFailure(Exception):
         # GUESS: EXO prefixes an 8-hex-digit id of the localized string; a stable hash stands in.
         return f"Ex{zlib.crc32(self.exception_type.encode()) & 0xFFFFFF:06X}"
 
+    def detail(self) -> str:
+        """details[0].message: ``<id>|<ExceptionType>|<text>``, or under the variant exo-error-details-json a
+        JSON object (GUESS: its keys, named as .NET serialises an error record's fields)."""
+        if variants.is_active("exo-error-details-json"):
+            return json.dumps({"ErrorId": self.string_id, "ExceptionType": self.exception_type, "Message": self.text})
+        return f"{self.string_id}|{self.exception_type}|{self.text}"
+
     def body(self) -> dict:
-        detail = f"{self.string_id}|{self.exception_type}|{self.text}"
+        detail = self.detail()
         code = {400: "BadRequest", 404: "NotFound"}.get(self.status, "BadRequest")  # GUESS: NotFound
         return {"error": {
             "code": code,

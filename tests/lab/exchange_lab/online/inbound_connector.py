@@ -13,6 +13,7 @@ import copy
 import uuid
 from typing import Any
 
+from .. import variants
 from . import errors, values
 from .binding import Param, bind, identity, result_size
 from .results import CmdletResult
@@ -91,10 +92,14 @@ def _rename(tenant: Tenant, connector: dict[str, Any], name: str) -> None:
                      DistinguishedName=f"CN={name},CN=Transport Settings,{tenant.organization_dn()}")
 
 
-def _find(tenant: Tenant, wanted: str) -> dict[str, Any]:
+def _matches(connector: dict[str, Any], wanted: str) -> bool:
     """InboundConnectorIdParameter: name or GUID, case-insensitive."""
+    return wanted.lower() in (connector["Name"].lower(), connector["Guid"].lower())
+
+
+def _find(tenant: Tenant, wanted: str) -> dict[str, Any]:
     for connector in tenant.inbound_connectors:
-        if wanted.lower() in (connector["Name"].lower(), connector["Guid"].lower()):
+        if _matches(connector, wanted):
             return connector
     raise errors.not_found(wanted)
 
@@ -169,9 +174,18 @@ def set_inbound_connector(tenant: Tenant, parameters: Any) -> CmdletResult:
 def get_inbound_connector(tenant: Tenant, parameters: Any) -> CmdletResult:
     bound = bind(_GET, parameters)
     wanted = bound.get("Identity")
+    # Under exo-replication-lag reads see the connectors as they were a moment ago.
+    readable = tenant.readable_inbound_connectors(variants.value("exo-replication-lag"))
     # Get-InboundConnector.md: a $null Identity returns every connector. GUESS: a named connector
-    # that doesn't exist is ManagementObjectNotFoundException, as for every Exchange Get- task.
-    connectors = [_find(tenant, wanted)] if wanted else tenant.inbound_connectors
+    # that doesn't exist is ManagementObjectNotFoundException, as for every Exchange Get- task; the
+    # variant identity-miss-returns-all plays the page's Caution ("a non-existent value for the Identity
+    # parameter returns *all* objects").
+    connectors = readable
+    if wanted:
+        connectors = [connector for connector in readable if _matches(connector, wanted)]
+        if not connectors and not variants.is_active("identity-miss-returns-all"):
+            raise errors.not_found(wanted)
+        connectors = connectors or readable
     limit = bound.get("ResultSize", 1000)
     return CmdletResult(output=copy.deepcopy(connectors if limit is None else connectors[:limit]))
 

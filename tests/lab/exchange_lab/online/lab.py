@@ -63,6 +63,23 @@ class OnlineLab:
                 "client_id": reg.certificate_app.client_id, "certificate": str(reg.certificate_path),
                 "private_key": str(reg.private_key_path), "authority": f"{base}/{reg.tenant_id}"}
 
+    def env(self) -> dict:
+        """lab.json's ``env_online``: the EXO_* variables the collection's Exchange Online modules read, so a
+        module (or the online_session connection, as mailflow_exo_<name>) reaches this lab with no option."""
+        reg, base = self.registration, self.server.base_url
+        return {
+            "EXO_TENANT": reg.tenant_id,
+            "EXO_CLIENT_ID": reg.certificate_app.client_id,
+            "EXO_CERTIFICATE": str(reg.certificate_path),
+            "EXO_PRIVATE_KEY": str(reg.private_key_path),
+            # Base URLs: the collection appends the tenant to the authority itself.
+            "EXO_AUTHORITY_URL": base,
+            "EXO_EXCHANGE_URL": base,
+            "EXO_CA_PATH": str(self.ca_path),
+            # The lab is not Microsoft's: the collection sends tokens to it only when told so.
+            "EXO_ALLOW_CUSTOM_ENDPOINTS": "true",
+        }
+
     def stop(self, timeout: float = 3.0) -> None:
         self.server.shutdown()
         self.server.server_close()

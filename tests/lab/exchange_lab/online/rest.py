@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import variants
 from ..stats import Stats
 from . import errors
 from .access_tokens import EXCHANGE_APP_ID, AccessTokens, TokenRejected
@@ -34,10 +35,16 @@ CHALLENGE = (f'Bearer client_id="{EXCHANGE_APP_ID}", trusted_issuers="00000001-0
              'authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"')
 
 
+# The answer the variant exo-rbac-403 plays: a body that is not JSON, labelled gzip but not gzip.
+RBAC_403_BODY = b"\x00" * 16
+_GUID_PROPERTIES = ("Guid", "ExchangeObjectId")
+_DATE_PROPERTIES = ("WhenChanged", "WhenCreated", "WhenChangedUTC", "WhenCreatedUTC")
+
+
 @dataclass
 class Response:
     status: int
-    body: Any = None  # dict -> JSON, None -> empty
+    body: Any = None  # dict -> JSON, bytes -> as is, None -> empty
     headers: dict[str, str] = field(default_factory=dict)
     reset: bool = False  # the fault plan's "reset": cut the connection instead of sending this
 
@@ -76,6 +83,7 @@ class InvokeCommandService:
         elif fault is not None and fault.kind == "status":
             return Response(fault.status, fault.body(), fault.headers())
         refused, claims = self._authenticate(headers.get("Authorization", ""), tenant)
+        refused = refused or _role_refusal(body)
         if refused is not None:
             return refused
         response = self._run(base_url, tenant, query, headers, body, claims.get("appid"))
@@ -105,6 +113,8 @@ class InvokeCommandService:
         payload: dict[str, Any] = {"@odata.context": context}
         if warnings:
             payload["@adminapi.warnings"] = warnings  # GUESS: a list of strings
+        if variants.is_active("exo-response-annotations"):
+            objects = [_annotated(obj) for obj in objects]
         payload["value"] = objects[:page_size]
         if len(objects) > page_size:
             token = self._open_paging(tenant, objects[page_size:])
@@ -149,6 +159,32 @@ class InvokeCommandService:
         if paging is None or paging.expires <= time.monotonic() or paging.tenant != tenant.lower():
             return None
         return paging.remaining
+
+
+def _role_refusal(body: bytes) -> Response | None:
+    """The variants exo-rbac-403 and exo-rbac-401: the app's token is good, its Exchange role is missing."""
+    if variants.is_active("exo-rbac-403"):
+        return Response(403, RBAC_403_BODY, {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    if variants.is_active("exo-rbac-401"):
+        # The answer quoted in MicrosoftDocs/office-docs-powershell#7970 (a role without the cmdlet).
+        message = f"User is not allowed to call {_cmdlet_name(body) or 'the cmdlet'}"
+        return Response(401, {"error": {"code": "Unauthorized", "message": message, "innererror": {
+            "message": message, "type": "Microsoft.Exchange.Admin.OData.Core.ODataServiceException"}}})
+    return None
+
+
+def _annotated(obj: dict) -> dict:
+    """``obj`` with the OData annotations a real answer carries before each typed property."""
+    annotated: dict[str, Any] = {}
+    for key, value in obj.items():
+        if isinstance(value, list):
+            annotated[f"{key}@odata.type"] = "#Collection(String)"
+        elif key in _GUID_PROPERTIES:
+            annotated.update({f"{key}@data.type": "System.Guid", f"{key}@odata.type": "#Guid"})
+        elif key in _DATE_PROPERTIES:
+            annotated[f"{key}@data.type"] = "System.DateTime"
+        annotated[key] = value
+    return annotated
 
 
 def _page_size(prefer: str) -> int:

@@ -118,7 +118,10 @@ class OnlineRequestHandler(BaseHTTPRequestHandler):
         if response.reset:
             reset_connection(self)  # the fault plan's reset: the cmdlet ran, the client never hears how
             return
-        raw = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
+        if isinstance(response.body, bytes):
+            raw = response.body
+        else:
+            raw = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
         self.send_response(response.status)
         headers = {"x-ms-request-id": str(uuid.uuid4()), **response.headers}
         if raw:

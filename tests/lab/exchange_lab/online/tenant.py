@@ -3,9 +3,11 @@
 Holds the inbound connectors (as the JSON objects Get-InboundConnector returns) and the
 accepted domains. One lock serialises cmdlets; every change is saved atomically.
 """
+import copy
 import datetime
 import json
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -37,10 +39,33 @@ class Tenant:
             self.save()
         else:
             self._state = json.loads(self._path.read_text())
+        # The variant exo-replication-lag: writes not yet visible to reads, [(when, connectors after)],
+        # and the connectors as reads see them until the oldest of those replicates.
+        self._unreplicated: list[tuple[float, list[dict[str, Any]]]] = []
+        self._replicated: list[dict[str, Any]] = []
 
     @property
     def inbound_connectors(self) -> list[dict[str, Any]]:
         return self._state["inbound_connectors"]
+
+    def wrote_inbound_connectors(self, before: list[dict[str, Any]], lag: float) -> None:
+        """A write changed the connectors (``before`` is how they were); reads see it ``lag`` seconds later."""
+        now = time.monotonic()
+        self._replicate(now, lag)
+        if not self._unreplicated:
+            self._replicated = before
+        self._unreplicated.append((now, copy.deepcopy(self.inbound_connectors)))
+
+    def readable_inbound_connectors(self, lag: float | None) -> list[dict[str, Any]]:
+        """The connectors a read sees: with a replication lag, as they were ``lag`` seconds ago."""
+        if not lag:
+            return self.inbound_connectors
+        self._replicate(time.monotonic(), lag)
+        return self._replicated if self._unreplicated else self.inbound_connectors
+
+    def _replicate(self, now: float, lag: float) -> None:
+        while self._unreplicated and self._unreplicated[0][0] + lag <= now:
+            self._replicated = self._unreplicated.pop(0)[1]
 
     @property
     def accepted_domains(self) -> list[dict[str, Any]]:
