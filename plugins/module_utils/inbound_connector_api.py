@@ -131,7 +131,13 @@ def list_connectors(client, name=None):
     if name:
         found = get_connector(client, name)
         return [found] if found is not None else []
-    return client.invoke("Get-InboundConnector", {"ResultSize": "Unlimited"})
+    found = client.invoke("Get-InboundConnector", {"ResultSize": "Unlimited"})
+    # Every object is checked: an answer that is not a list of named connectors is never read as one.
+    for obj in found:
+        if not isinstance(obj, dict) or not isinstance(obj.get("Name"), str) or not obj["Name"]:
+            raise UnexpectedExchangeValue("Get-InboundConnector returned something that is not a named "
+                                          "connector: %.200r" % (obj,))
+    return found
 
 
 def _known(values, *options):
