@@ -13,10 +13,35 @@ SHELL := /bin/bash
 .NOTPARALLEL:
 
 PYTHON ?= python3
+# ansible-core releases CI tests (meta/runtime.yml requires_ansible names the same). The default venv
+# runs the oldest, 2.19 on Python 3.11, from constraints.txt: the lower bounds of requirements.txt. Each
+# newer release has a venv of its own (.venv-<core>) on its Python, from constraints-<core>.txt.
+MATRIX_CORES := 2.20 2.21
+MATRIX_PYTHON_2.20 := 3.12
+MATRIX_PYTHON_2.21 := 3.13
+NEWEST_CORE := $(lastword $(MATRIX_CORES))
+# CORE=<release> points every target at that release's venv and build directory.
+CORE ?=
+ifeq ($(strip $(CORE)),)
 VENV ?= $(CURDIR)/.venv
 # The Python version ansible-test runs with; the venv must have it.
 TEST_PYTHON ?= 3.11
 BUILD_DIR ?= $(CURDIR)/.build
+CONSTRAINTS := constraints.txt
+else
+ifeq ($(MATRIX_PYTHON_$(CORE)),)
+$(error CORE=$(CORE): not one of the tested releases ($(MATRIX_CORES)))
+endif
+VENV := $(CURDIR)/.venv-$(CORE)
+TEST_PYTHON := $(MATRIX_PYTHON_$(CORE))
+BUILD_DIR := $(CURDIR)/.build/core-$(CORE)
+CONSTRAINTS := constraints-$(CORE).txt
+# The lab is a tool of the default venv; the core's venv holds only what users install.
+LAB_COMMAND := $(CURDIR)/.venv/bin/exchange-lab
+# pyenv's interpreters (CI's image has the same), else one on PATH.
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+PYTHON := $(firstword $(wildcard $(PYENV_ROOT)/versions/$(TEST_PYTHON)*/bin/python$(TEST_PYTHON)) python$(TEST_PYTHON))
+endif
 LAB_DIR ?= $(CURDIR)/.lab
 LAB_TIMEOUT ?= 60
 LAB_COMMAND ?= $(VENV)/bin/exchange-lab
@@ -61,19 +86,21 @@ export PATH := $(BIN):$(PATH)
 # Keep pip chatter out of the logs; failures still print.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help kerberos-deps venv demo test test-packaging integration-half ansible-test-key sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
+.PHONY: help kerberos-deps venv demo test test-packaging integration-half ansible-test-key matrix core-test user-text sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
 	tree demo-tree ansible-test-pip build-collection clean lint docs galaxy-install-test packaging-tests
 
 help:
 	@echo 'make kerberos-deps  install the MIT Kerberos packages (KDC, kinit, headers for python-gssapi) with apt-get'
 	@echo 'make venv         create $(VENV) from the pinned requirements (idempotent)'
 	@echo 'make demo         run playbooks/demo.yml against a local lab'
-	@echo 'make test         sanity, units, lab-tests, lint, integration, secrets-scan (CI runs it, then test-packaging)'
+	@echo 'make test         sanity, units, lab-tests, lint, user-text, integration, secrets-scan (CI runs it, then test-packaging)'
 	@echo 'make test-packaging  docs, galaxy-install-test, packaging-tests (CI runs it after test)'
 	@echo 'make sanity       ansible-test sanity --python $(TEST_PYTHON)'
 	@echo 'make units        ansible-test units --python $(TEST_PYTHON)'
 	@echo 'make lab-tests    pytest tests/lab/tests'
 	@echo 'make integration  ansible-test integration against a local lab'
+	@echo 'make matrix       sanity and units on ansible-core $(MATRIX_CORES), integration smoke set on $(NEWEST_CORE)'
+	@echo '                  (one release: make core-test CORE=$(NEWEST_CORE); any target takes CORE=<release>)'
 	@echo 'make lint         ansible-lint (production profile) on roles/ and playbooks/'
 	@echo 'make docs         antsibull-docs lint and HTML site ($(BUILD_DIR)/docs), ansible-doc of every plugin, changelog lint'
 	@echo 'make galaxy-install-test  build the tarball, install it into an empty directory, run the demo from there'
@@ -118,15 +145,21 @@ venv: kerberos-deps $(VENV_STAMP)
 
 # Rebuilt only when a requirements file changes. pip's output goes to a log
 # that is shown when pip fails.
-$(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt tests/lab/pyproject.toml
+$(VENV_STAMP): requirements.txt requirements-dev.txt $(CONSTRAINTS) tests/lab/pyproject.toml
 	@echo '==> venv $(VENV)'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -c 'import sys; v = "%d.%d" % sys.version_info[:2]; \
 		sys.exit(0 if v == "$(TEST_PYTHON)" else "$(VENV) has Python %s, need $(TEST_PYTHON): set PYTHON=python$(TEST_PYTHON)" % v)'
+ifeq ($(strip $(CORE)),)
 	@$(BIN)/python -m pip install -r requirements-dev.txt -c constraints.txt >$(VENV)/pip.log 2>&1 \
 		|| { cat $(VENV)/pip.log; exit 1; }
 	@$(BIN)/python -m pip install -c constraints.txt -e tests/lab >>$(VENV)/pip.log 2>&1 \
 		|| { cat $(VENV)/pip.log; exit 1; }
+else
+	@# What a user installs next to this ansible-core, and what ansible-test units runs with.
+	@$(BIN)/python -m pip install ansible-core -r requirements.txt pytest pytest-xdist -c $(CONSTRAINTS) \
+		>$(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
+endif
 	@touch $@
 
 # --- collection trees ---------------------------------------------------------
@@ -163,11 +196,11 @@ bench: venv
 	@echo '==> benchmark (tests/bench/bench.py)'
 	@BENCH_DIR=$(BUILD_DIR)/bench $(BIN)/python $(CURDIR)/tests/bench/bench.py
 
-test: sanity units lab-tests lint integration secrets-scan
+test: sanity units lab-tests lint user-text integration secrets-scan
 	@$(BIN)/python $(CURDIR)/tests/utils/junit_summary.py $(JUNIT_DIR) $(COLLECTION)/tests/output/junit \
 		$(INTEGRATION_JUNIT)
 
-# The artifact checks of issue 6 that take minutes each (docs site, Galaxy tarball, AWX through
+# The artifact checks that take minutes each (docs site, Galaxy tarball, AWX through
 # ansible-runner, execution environment): a target of their own, which .ci/run runs after `make test`.
 test-packaging: docs galaxy-install-test packaging-tests
 	@$(BIN)/python $(CURDIR)/tests/utils/junit_summary.py $(JUNIT_DIR)/packaging
@@ -177,14 +210,17 @@ test-packaging: docs galaxy-install-test packaging-tests
 # ansible-test installs each sanity test's pinned requirements into its own
 # venv under ~/.ansible/test/venv (reused while the pins are unchanged); prime
 # them first so pip's chatter lands in a log that is shown only on failure.
+# SANITY_TESTS limits the run to those tests (default: all).
+SANITY_TESTS ?=
+SANITY_SELECT = $(foreach test,$(SANITY_TESTS),--test $(test))
 sanity: tree ansible-test-pip
-	@echo '==> ansible-test sanity'
-	@cd $(COLLECTION) && ansible-test sanity --prime-venvs --python $(TEST_PYTHON) \
+	@echo '==> ansible-test sanity $(SANITY_TESTS) (ansible-core $(CORE_VERSION), Python $(TEST_PYTHON))'
+	@cd $(COLLECTION) && ansible-test sanity --prime-venvs --python $(TEST_PYTHON) $(SANITY_SELECT) \
 		>$(BUILD_DIR)/sanity-venvs.log 2>&1 || { cat $(BUILD_DIR)/sanity-venvs.log; exit 1; }
-	@cd $(COLLECTION) && ansible-test sanity --python $(TEST_PYTHON) --junit
+	@cd $(COLLECTION) && ansible-test sanity --python $(TEST_PYTHON) --junit $(SANITY_SELECT)
 
 units: tree
-	@echo '==> ansible-test units'
+	@echo '==> ansible-test units (ansible-core $(CORE_VERSION), Python $(TEST_PYTHON))'
 	@cd $(COLLECTION) && ansible-test units --python $(TEST_PYTHON)
 
 lab-tests: venv
@@ -223,10 +259,41 @@ integration-half: venv
 		--out $(HALF_COLLECTION)/tests/integration/integration_config.yml; \
 	cd $(HALF_COLLECTION) && ansible-test integration --local --python $(TEST_PYTHON) $(INTEGRATION_SELECT)
 
-# --- packaging (issue 6) -------------------------------------------------------
+# --- ansible-core matrix --------------------------------------------------------
+# The sanity tests whose verdict depends on the ansible-core release: its module and documentation
+# validation, plugin loader, runtime metadata schema and import rules. Style checks (pep8, pylint, ...)
+# judge the same source whatever the core, and run once, with the default one.
+CORE_SANITY_TESTS := action-plugin-docs ansible-doc compile import runtime-metadata validate-modules
+# What the newest core runs against a lab besides sanity and units: the session plugins (they use
+# ansible-core internals), both roles, and an export round trip.
+INTEGRATION_SMOKE := session_reuse role_onprem_relay role_online_relay inbound_connector_export
+
+CORE_VERSION = $(shell $(BIN)/python -c 'import ansible.release as r; print(r.__version__)' 2>/dev/null)
+
+# `make matrix`: every newer core in turn (make test covers the default one).
+matrix:
+	@for core in $(MATRIX_CORES); do $(SUBMAKE) core-test CORE=$$core; done
+
+# One core (CORE=<release>): the release-dependent sanity tests, units, and on the newest the smoke set.
+core-test:
+	@test -n '$(CORE)' || { echo 'make core-test needs CORE=<release>, one of $(MATRIX_CORES)' >&2; exit 1; }
+	@$(SUBMAKE) sanity units SANITY_TESTS='$(CORE_SANITY_TESTS)'
+ifeq ($(CORE),$(NEWEST_CORE))
+	@$(SUBMAKE) -C $(CURDIR) venv CORE=
+	@$(SUBMAKE) integration INTEGRATION_TARGETS='$(INTEGRATION_SMOKE)'
+endif
+
+# --- packaging -------------------------------------------------------
 # tests/packaging runs against the built artifact from outside the checkout; each
 # pytest run builds and installs the tarball once and starts its own lab.
 PACKAGING_PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
+
+# What users read or run speaks of the product, never of the project's planning notes, and the README
+# stays a short front page (tests/packaging/test_user_text.py); seconds, so part of `make test`.
+user-text: venv
+	@echo '==> user-facing text: README, guides, plugin and role docs, playbooks, changelog, Makefile'
+	@mkdir -p $(JUNIT_DIR)
+	@$(PACKAGING_PYTEST) tests/packaging/test_user_text.py --junitxml $(JUNIT_DIR)/user-text.xml
 
 # ansible-lint reads .ansible-lint (production profile, offline) and resolves
 # mailflow.exchange from the built tree, never from a Galaxy server.

@@ -42,7 +42,7 @@ EXAMPLES = r"""
       {{ [{'title': 'Printer via MAIL1', 'connector': 'ANONYMOUS RELAY MAIL1', 'recipient': 'someone@example.net',
            'result': '250 2.6.0 Queued mail for delivery', 'hops': message | mailflow.exchange.received_hops,
            'preview': preview}]
-         | mailflow.exchange.relay_report('Relay of seed 002') }}
+         | mailflow.exchange.relay_report('Relays of contoso') }}
 """
 
 RETURN = r"""

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The open-relay guard: how wide a remote range may be before anonymous relay is refused.
 
-Seed 002 calls removing the default 0.0.0.0-255.255.255.255 range "very important":
+Exchange relay how-tos call removing the default 0.0.0.0-255.255.255.255 range "very important":
 an anonymous connector with the relay right and a broad range is an open relay.
 """
 

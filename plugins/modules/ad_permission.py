@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Manages the Active Directory permissions (extended rights) of one principal on an on-premises receive
     connector, with C(Get-ADPermission), C(Add-ADPermission) and C(Remove-ADPermission).
-  - The relay right of seed 002 is O(extended_rights=ms-Exch-SMTP-Accept-Any-Recipient) for
+  - The relay right of an anonymous relay for listed devices is O(extended_rights=ms-Exch-SMTP-Accept-Any-Recipient) for
     O(user=NT AUTHORITY\\ANONYMOUS LOGON).
   - Principals are matched by SID where one is known, so C(NT AUTHORITY\\ANONYMOUS LOGON), C(anonymous),
     C(S-1-5-7) and a German server's C(NT-AUTORITÄT\\ANONYMOUS-ANMELDUNG) are the same principal.
@@ -88,7 +88,7 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Let the listed devices relay to any domain (seed 002, option 2)
+- name: Let the listed devices relay to any domain (anonymous relay)
   mailflow.exchange.ad_permission:
     connector: ANONYMOUS RELAY MAIL1
     server: MAIL1

@@ -69,7 +69,7 @@ EXAMPLES = r"""
     valid_only: true
   register: smtp_certificates
 
-- name: Give the newest of them to the authenticated relay connector (seed 002, option 1)
+- name: Give the newest of them to the authenticated relay connector
   mailflow.exchange.receive_connector:
     host: mail1.contoso.com
     name: Client Frontend MAIL1

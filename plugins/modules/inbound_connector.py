@@ -136,7 +136,7 @@ notes:
 """
 
 EXAMPLES = r"""
-- name: Relay for on-premises devices, recognised by the public IP of the site (seed 000)
+- name: Relay for on-premises devices, recognised by the public IP of the site
   mailflow.exchange.inbound_connector:
     tenant: contoso.onmicrosoft.com
     client_id: 00000000-0000-0000-0000-000000000000

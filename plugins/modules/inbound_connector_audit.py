@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: inbound_connector_audit
 short_description: Find inbound connectors of an Exchange Online tenant that let anyone relay
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the inbound connectors of the tenant (C(Get-InboundConnector)) and reports the ones that make the tenant
     an open relay, with the same findings format as M(mailflow.exchange.relay_audit) (the on-premises half of the

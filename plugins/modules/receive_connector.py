@@ -322,7 +322,7 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Anonymous relay for two printers (seed 002, option 2), on the Front End Transport service
+- name: Anonymous relay for two printers (listed devices), on the Front End Transport service
   mailflow.exchange.receive_connector:
     host: mail1.contoso.com
     name: ANONYMOUS RELAY MAIL1
@@ -333,7 +333,7 @@ EXAMPLES = r"""
     remote_ip_ranges: [10.1.2.3, 10.1.2.4]
     permission_groups: [AnonymousUsers]
 
-- name: Authenticated relay on port 587 with the public certificate (seed 002, option 1)
+- name: Authenticated relay on port 587 with the public certificate
   mailflow.exchange.receive_connector:
     name: Client Frontend MAIL1
     server: MAIL1

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: receive_connector_certificate
 short_description: Move the receive connectors of a server to a renewed TLS certificate, safely
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Finds the receive connectors of O(server) that name the certificate a new one replaces and sets their
     C(TlsCertificateName) to the new certificate's C(<I>issuer<S>subject) (C(Set-ReceiveConnector)).

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: relay_audit
 short_description: Find open relays and certificate problems on the receive connectors of on-premises Exchange
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the receive connectors of the given servers (C(Get-ReceiveConnector)), the AD permissions of each
     (C(Get-ADPermission)), the servers' certificates (C(Get-ExchangeCertificate)) and the accepted domains

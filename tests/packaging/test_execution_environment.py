@@ -21,6 +21,18 @@ def requirement_lines(path):
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith('#')]
 
 
+def requires_ansible():
+    """meta/runtime.yml's ansible-core range, e.g. ``>=2.19.0,<2.22.0``."""
+    return yaml.safe_load((META / 'runtime.yml').read_text(encoding='utf-8'))['requires_ansible']
+
+
+def test_requirements_are_ranges_that_leave_ansible_core_alone():
+    """Users install requirements.txt next to their own Ansible: no pins, no ansible-core."""
+    for requirement in requirement_lines(REPO / 'requirements.txt'):
+        assert not requirement.lower().startswith('ansible'), requirement
+        assert '==' not in requirement and '>=' in requirement, requirement
+
+
 def test_definition_is_version_3_with_our_files():
     definition = yaml.safe_load((META / 'execution-environment.yml').read_text(encoding='utf-8'))
     assert definition['version'] == 3
@@ -54,7 +66,8 @@ def test_ansible_builder_create_makes_a_context_with_our_requirements(tmp_path):
     assert 'COPY _build/requirements.txt requirements.txt' in containerfile
     assert 'COPY _build/bindep.txt bindep.txt' in containerfile
     assert '--user-pip=requirements.txt --user-bindep=bindep.txt' in containerfile
-    assert 'ansible-core==2.19.14' in containerfile
+    # The EE takes any ansible-core the collection is tested with, as users do (meta/runtime.yml).
+    assert 'ansible-core%s ' % requires_ansible() in containerfile
     assert requirement_lines(context / '_build' / 'requirements.txt') == requirement_lines(REPO / 'requirements.txt')
     assert requirement_lines(context / '_build' / 'bindep.txt') == requirement_lines(REPO / 'bindep.txt')
     galaxy = yaml.safe_load((context / '_build' / 'requirements.yml').read_text(encoding='utf-8'))

@@ -8,7 +8,9 @@ find (ANSIBLE_COLLECTIONS_PATH), its ``build.sh`` renders the plugin pages and r
 warnings as errors. The generated configuration fetches Ansible's and Python's intersphinx
 inventories from the web, which this build must not need: they are replaced by a small local
 inventory of the few Ansible documentation labels the generated pages link to. A label missing
-from it fails the build, so a new reference is noticed rather than silently left dangling.
+from it fails the build, so a new reference is noticed rather than silently left dangling. Links
+between the site's own pages (plugin pages and the guides of docs/docsite) are checked after the
+build: a page or anchor that does not exist fails it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import shutil
 import subprocess
 import sys
 import zlib
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 ANSIBLE_DOCS = 'https://docs.ansible.com/projects/ansible/devel/'
 # label -> (page#anchor, title) in Ansible's documentation, as antsibull-docs links to them.
@@ -57,6 +61,49 @@ def use_local_inventory(conf_path, inventory):
         handle.write(conf)
 
 
+class _Links(HTMLParser):
+    """The link targets (href, src) and the anchors (id, name) of one HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.targets, self.anchors = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ('href', 'src') and value:
+                self.targets.append(value)
+            elif name in ('id', 'name') and value:
+                self.anchors.add(value)
+
+
+def broken_links(site):
+    """Every link inside the site whose page or anchor does not exist, as 'page: target'.
+
+    Links that leave the site (a scheme such as https:, mailto:) are not followed: the build is offline.
+    """
+    pages = {}
+    for folder, _dirs, files in os.walk(site):
+        for name in files:
+            if name.endswith('.html'):
+                path = os.path.join(folder, name)
+                parser = _Links()
+                with open(path, encoding='utf-8') as handle:
+                    parser.feed(handle.read())
+                pages[os.path.normpath(path)] = parser
+    broken = []
+    for path, parser in sorted(pages.items()):
+        for target in parser.targets:
+            parts = urlsplit(target)
+            if parts.scheme or parts.netloc:
+                continue
+            page = os.path.normpath(os.path.join(os.path.dirname(path), parts.path)) if parts.path else path
+            if not os.path.exists(page):
+                broken.append('%s: %s' % (os.path.relpath(path, site), target))
+            elif parts.fragment and page in pages and parts.fragment not in pages[page].anchors:
+                broken.append('%s: %s' % (os.path.relpath(path, site), target))
+    return broken
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--work', required=True, help='directory for the generated Sphinx project')
@@ -76,6 +123,9 @@ def main(argv=None):
 
     shutil.rmtree(args.out, ignore_errors=True)
     shutil.copytree(os.path.join(args.work, 'build', 'html'), args.out)
+    broken = broken_links(args.out)
+    if broken:
+        sys.exit('broken links in the docs site:\n' + '\n'.join(broken))
     print('docs site: %s' % os.path.join(args.out, 'index.html'))
     return 0
 
