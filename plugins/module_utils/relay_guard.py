@@ -9,7 +9,7 @@ an anonymous connector with the relay right and a broad range is an open relay.
 
 from __future__ import annotations
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.ip_ranges import range_size, total_addresses
+from ansible_collections.mailflow.exchange.plugins.module_utils.ip_ranges import range_bounds, range_size, total_addresses
 from ansible_collections.mailflow.exchange.plugins.module_utils.principals import ANYONE_SIDS
 
 DEFAULT_MAX_ADDRESSES = 256
@@ -23,11 +23,16 @@ def broad_ranges(ranges, max_addresses):
     since none of them can be named as the one to drop.
     """
     ranges = list(ranges or ())
-    widest_first = [text for _size, text in sorted(((range_size(text), text) for text in ranges), reverse=True)]
+    widest_first = sorted(ranges, key=_widest_first)
     alone = [text for text in widest_first if range_size(text) > max_addresses]
     if alone:
         return alone
     return widest_first if total_addresses(ranges) > max_addresses else []
+
+
+def _widest_first(text):
+    low = range_bounds(text)[0]
+    return -range_size(text), low.version, int(low)
 
 
 def relay_principal_needs_guard(sid):
@@ -47,4 +52,14 @@ def open_relay_problem(connector, ranges, max_addresses):
     return ("refusing anonymous relay on %s: remote ranges %s hold %d addresses together, more than %d, so anyone "
             "there could relay mail to any domain (an open relay). List only the devices' addresses, or "
             "raise the limit (relay_max_addresses) or set allow_broad_relay=true if this is really meant"
-            % (connector, ", ".join(broad), total_addresses(ranges), max_addresses))
+            % (connector, _listed(broad), total_addresses(ranges), max_addresses))
+
+
+_LISTED_RANGES = 8
+
+
+def _listed(ranges):
+    """The widest ranges by name, and how many more there are, so 256 small ranges make a readable message."""
+    shown = ", ".join(ranges[:_LISTED_RANGES])
+    more = len(ranges) - _LISTED_RANGES
+    return shown if more <= 0 else "%s and %d more" % (shown, more)
