@@ -65,6 +65,12 @@ INTEGRATION_HALF_B := concurrency fault_matrix session_reuse receive_connector_c
 	inbound_connector_export exchange_certificate_info receive_connector_preview ad_permission \
 	role_online_relay role_onprem_relay tls_validation receive_connector_info
 INTEGRATION_EXCLUDE_B := $(foreach target,$(INTEGRATION_HALF_B),--exclude $(target))
+# The variant matrix: alongside the two halves, the targets that write run again, each run against its
+# own lab playing other readings of the docs (tests/lab/README.md, "Variants"). One entry per run:
+# VARIANT[,VARIANT...]:TARGET[,TARGET...]; its log is $(BUILD_DIR)/integration-variant-N.log.
+INTEGRATION_VARIANT_MATRIX := \
+	identity-miss-returns-all:receive_connector,ad_permission,role_onprem_relay,bad_input
+INTEGRATION_VARIANT_RUNS := $(shell seq 1 $(words $(INTEGRATION_VARIANT_MATRIX)))
 
 BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.mailflow-exchange.stamp
@@ -72,7 +78,8 @@ TEST_TREE := $(BUILD_DIR)/test
 COLLECTION := $(TEST_TREE)/ansible_collections/mailflow/exchange
 DEMO_TREE := $(BUILD_DIR)/demo
 JUNIT_DIR := $(BUILD_DIR)/junit
-INTEGRATION_HALVES := $(BUILD_DIR)/integration-a $(BUILD_DIR)/integration-b $(BUILD_DIR)/integration-only
+INTEGRATION_HALVES := $(BUILD_DIR)/integration-a $(BUILD_DIR)/integration-b $(BUILD_DIR)/integration-only \
+	$(foreach run,$(INTEGRATION_VARIANT_RUNS),$(BUILD_DIR)/integration-variant-$(run))
 INTEGRATION_JUNIT := $(foreach half,$(INTEGRATION_HALVES),$(half)/test/ansible_collections/mailflow/exchange/tests/output/junit)
 LAB_STATE := $(LAB_DIR)/state
 LAB_PROCESS := $(BIN)/python $(CURDIR)/tests/utils/lab_process.py --state $(LAB_STATE) \
@@ -86,7 +93,7 @@ export PATH := $(BIN):$(PATH)
 # Keep pip chatter out of the logs; failures still print.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help kerberos-deps venv demo test test-packaging integration-half ansible-test-key matrix core-test user-text sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
+.PHONY: help kerberos-deps venv demo test test-packaging integration-half integration-variants ansible-test-key matrix core-test user-text sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
 	tree demo-tree ansible-test-pip build-collection clean lint docs galaxy-install-test packaging-tests
 
 help:
@@ -240,12 +247,23 @@ ifeq ($(strip $(INTEGRATION_TARGETS)),)
 	@rm -rf $(INTEGRATION_HALVES)
 	@$(SUBMAKE) integration-half HALF=a INTEGRATION_SELECT="$(INTEGRATION_EXCLUDE_B)" >$(BUILD_DIR)/integration-a.log 2>&1 & a=$$!; \
 	$(SUBMAKE) integration-half HALF=b INTEGRATION_SELECT="$(INTEGRATION_HALF_B)" >$(BUILD_DIR)/integration-b.log 2>&1 & b=$$!; \
-	rc=0; wait $$a || rc=1; wait $$b || rc=1; \
-	for half in a b; do echo "==> integration half $$half"; cat $(BUILD_DIR)/integration-$$half.log; done; \
+	$(SUBMAKE) integration-variants >$(BUILD_DIR)/integration-variants.log 2>&1 & v=$$!; \
+	rc=0; wait $$a || rc=1; wait $$b || rc=1; wait $$v || rc=1; \
+	for half in a b variants; do echo "==> integration $$half"; cat $(BUILD_DIR)/integration-$$half.log; done; \
 	exit $$rc
 else
 	@$(SUBMAKE) integration-half HALF=only INTEGRATION_SELECT="$(INTEGRATION_TARGETS)"
 endif
+
+# The variant matrix, one run after the other (each with its own tree and lab); every run is timed.
+integration-variants: venv ansible-test-key
+	@rc=0; run=0; for entry in $(INTEGRATION_VARIANT_MATRIX); do \
+		run=$$((run + 1)); variants=$${entry%%:*}; targets=$${entry#*:}; start=$$(date +%s); \
+		echo "==> integration variant run $$run: LAB_VARIANTS=\"$${variants//,/ }\" targets $${targets//,/ }"; \
+		$(SUBMAKE) integration-half HALF=variant-$$run LAB_VARIANTS="$${variants//,/ }" \
+			INTEGRATION_SELECT="$${targets//,/ }" || rc=1; \
+		echo "==> integration variant run $$run took $$(( $$(date +%s) - start )) s"; \
+	done; exit $$rc
 
 # One ansible-test integration run in its own collection tree against its own lab.
 HALF_BUILD = $(BUILD_DIR)/integration-$(HALF)

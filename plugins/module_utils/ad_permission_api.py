@@ -12,7 +12,8 @@ reported and left alone.
 from __future__ import annotations
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import distinguished_name_of
 from ansible_collections.mailflow.exchange.plugins.module_utils.principals import Principal, sid_in
 from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import relay_principal_needs_guard
 
@@ -105,8 +106,24 @@ def _sid_of(user):
     return sid_in(candidates)
 
 
-def read_aces(client, identity):
-    return [Ace.from_object(obj) for obj in client.invoke("Get-ADPermission", {"Identity": identity})]
+def read_aces(client, connector, user=None):
+    """The ACEs of ``connector`` (an object Get-ReceiveConnector returned), of ``user`` only if given.
+
+    Addressed by the connector's DN (Add-ADPermission.md, -Identity: "the distinguished name (DN) of the
+    object"), never by a name another object could match. Get-ADPermission.md (Caution): "a non-existent
+    value for the Identity parameter returns *all* objects", so every ACE must be the connector's.
+    """
+    parameters = {"Identity": distinguished_name_of(connector)}
+    if user is not None:
+        parameters["User"] = user
+    found = client.invoke("Get-ADPermission", parameters)
+    # GUESS: an ACE's Identity prints like the connector's (SERVER\\Name); its DN is accepted too.
+    known = set(str(clixml.property_value(connector, name)).lower() for name in ("Identity", "DistinguishedName"))
+    strangers = [obj for obj in found if str(clixml.property_value(obj, "Identity")).lower() not in known]
+    if strangers:
+        raise UnexpectedExchangeValue("Get-ADPermission for %s returned permissions of another object (%s)"
+                                      % (parameters["Identity"], clixml.property_value(strangers[0], "Identity")))
+    return [Ace.from_object(obj) for obj in found]
 
 
 def explicit_rights(aces, principal, deny=False):

@@ -351,6 +351,13 @@ def list_certificates(client, server=None):
     return client.invoke("Get-ExchangeCertificate", {"Server": server} if server else {})
 
 
+def certificates_of(client, server=None, now=None):
+    """The certificates of ``server`` as Certificate objects. Never trusting that a read returned only
+    what was asked for, one whose Identity (``Server\\Thumbprint``) names another server is dropped."""
+    certificates = [Certificate(obj, now) for obj in list_certificates(client, server)]
+    return [c for c in certificates if not server or c.values["server"] in (None, server.upper())]
+
+
 # --- tls_certificate_thumbprint of receive_connector --------------------------------------------
 
 class CertificateNotUsable(InvalidValue):
@@ -375,7 +382,7 @@ def resolve_tls_certificate_name(client, server, thumbprint, option="tls_certifi
     moment = _now(now)
     thumbprint = normalise_thumbprint(thumbprint, option)
     # The whole list, not -Thumbprint: one read answers "is it there" and "who shares its name".
-    certificates = [Certificate(obj, moment) for obj in list_certificates(client, server)]
+    certificates = certificates_of(client, server, moment)
     chosen = next((c for c in certificates if c.thumbprint == thumbprint), None)
     if chosen is None:
         raise CertificateNotUsable(option, thumbprint, server, "Get-ExchangeCertificate -Server %s does not list it"

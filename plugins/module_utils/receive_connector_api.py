@@ -8,23 +8,59 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import clixml, engine
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, join_identity
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+    SERVER,
+    STRING,
+    InvalidValue,
+    UnexpectedExchangeValue,
+    join_identity,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_table import READ_TABLE, ROWS
 
-__all__ = ["ROWS", "check_name", "connector_values", "get_connector", "identity_of", "list_connectors"]
+__all__ = ["ROWS", "check_name", "connector_values", "distinguished_name_of", "get_connector", "guid_of",
+           "identity_of", "is_connector", "list_connectors"]
 
 # A backslash would split the SERVER\Name identity; control characters have no place in an AD name.
 _BAD_NAME_CHARACTERS = re.compile(r"[\\\x00-\x1f\x7f]")
+# GUESS: Exchange reads "*" in an identity as a wildcard (the -Identity pages say "Accept wildcard
+# characters: False", which the lab plays as a variant); "?" and "[ ]" are PowerShell's other wildcard
+# characters. A name holding one could match other connectors wherever a tool passes it as an identity.
+_WILDCARD_CHARACTERS = re.compile(r"[*?\[\]]")
+# Get-ReceiveConnector.md (-Identity): "Name, Distinguished name (DN), GUID, ServerName\Name": a name
+# shaped like a GUID or a DN would be read as one.
+_GUID_SHAPED = re.compile(r"\{?[0-9a-f]{8}-?(?:[0-9a-f]{4}-?){3}[0-9a-f]{12}\}?", re.IGNORECASE)
+_DN_SHAPED = re.compile(r"cn=", re.IGNORECASE)
+NAME_ACCEPTED = ("1 to 64 characters without backslash, control characters (newline, tab) or the wildcard "
+                 "characters * ? [ ], without leading or trailing spaces, and neither a GUID nor a name "
+                 "starting with CN=")
+
+
+def name_problem(name):
+    """Why ``name`` cannot name a connector exactly, or None."""
+    if not name or not name.strip():
+        return "it is empty"
+    if name != name.strip():
+        return "it has leading or trailing whitespace, which Exchange may trim to another connector's name"
+    if _BAD_NAME_CHARACTERS.search(name):
+        return "it holds a backslash or a control character"
+    if _WILDCARD_CHARACTERS.search(name):
+        return "Exchange may read * ? [ ] as wildcards matching other connectors"
+    if _GUID_SHAPED.fullmatch(name):
+        return "Exchange reads a GUID as the identity of whichever connector has that GUID"
+    if _DN_SHAPED.match(name):
+        return "Exchange reads a value starting with CN= as a distinguished name"
+    return None
 
 
 def check_name(name, option="name"):
-    if not name or not name.strip() or _BAD_NAME_CHARACTERS.search(name):
-        raise InvalidValue(option, name, "1 to 64 characters without backslash or control characters "
-                                         "(newline, tab)", noun="a connector name")
+    problem = name_problem(name)
+    if problem:
+        raise InvalidValue(option, name, NAME_ACCEPTED, noun="a connector name", reason=problem)
 
 
 def identity_of(server, name):
+    """``SERVER\\Name``: how messages name a connector (never how a write addresses it)."""
     return join_identity(server, name)
 
 
@@ -33,20 +69,63 @@ def connector_values(obj):
     return engine.readable_values(clixml.object_to_values(obj, READ_TABLE), ROWS)
 
 
-def get_connector(client, identity):
-    """The connector object, or None when Exchange says it couldn't be found."""
+def _same_name(left, right):
+    # GUESS: Exchange compares names like Windows' ordinal ignore-case; lower() is that for the names
+    # a connector has (casefold() would also equate "ß" and "ss", which Windows does not).
+    return left is not None and right is not None and str(left).lower() == str(right).lower()
+
+
+def is_connector(obj, server, name=None):
+    """Whether ``obj`` is the connector ``name`` of ``server`` (any connector of it without ``name``)."""
+    found = clixml.object_to_values(obj, {"server": ("Server", SERVER), "name": ("Name", STRING)})
+    return _same_name(found.get("server"), server) and (name is None or _same_name(found.get("name"), name))
+
+
+def get_connector(client, server, name):
+    """The connector called ``name`` on ``server``, or None.
+
+    Get-ReceiveConnector.md (Caution): "a non-existent value for the Identity parameter returns *all*
+    objects". So every object the read returns is checked, and only the one whose server and name are
+    the ones asked for counts; names are compared case-insensitively, as Exchange compares them.
+    """
     try:
-        found = client.invoke("Get-ReceiveConnector", {"Identity": identity})
+        found = client.invoke("Get-ReceiveConnector", {"Identity": identity_of(server, name)})
     except ExchangeError as err:
         if err.not_found:
             return None
         raise
-    return found[0] if found else None
+    matches = [obj for obj in found if is_connector(obj, server, name)]
+    if len(matches) > 1:
+        raise UnexpectedExchangeValue("Get-ReceiveConnector returned %d connectors named %s"
+                                      % (len(matches), identity_of(server, name)))
+    return matches[0] if matches else None
 
 
 def list_connectors(client, server=None):
-    """All connectors, or those of one server."""
-    return client.invoke("Get-ReceiveConnector", {"Server": server} if server else {})
+    """All connectors, or those of one server (each object checked to be of that server)."""
+    if not server:
+        return client.invoke("Get-ReceiveConnector", {})
+    return [obj for obj in client.invoke("Get-ReceiveConnector", {"Server": server}) if is_connector(obj, server)]
+
+
+def guid_of(obj):
+    """The connector's GUID: the identity a write uses, which can match no other object
+    (Set-ReceiveConnector.md and Remove-ReceiveConnector.md accept it)."""
+    return _address(obj, "Guid")
+
+
+def distinguished_name_of(obj):
+    """The connector's DN, how Get-/Add-/Remove-ADPermission address it (Add-ADPermission.md, -Identity:
+    "the distinguished name (DN) of the object or the object's name if it's unique")."""
+    return _address(obj, "DistinguishedName")
+
+
+def _address(obj, property_name):
+    value = clixml.property_value(obj, property_name)
+    if not value or not str(value).strip():
+        raise UnexpectedExchangeValue("the receive connector %s has no %s"
+                                      % (clixml.property_value(obj, "Identity"), property_name))
+    return str(value)
 
 
 def _timespan_seconds(text):

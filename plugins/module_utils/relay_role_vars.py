@@ -18,7 +18,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_ap
     read_aces,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.principals import Principal
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import identity_of
+from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import connector_values
 from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import (
     DEFAULT_MAX_ADDRESSES,
     broad_ranges,
@@ -38,8 +38,8 @@ def relay_prefix(connector):
     return name[:-len(suffix)]
 
 
-def has_anonymous_relay(client, connector):
-    aces = read_aces(client, identity_of(connector["server"], connector["name"]))
+def has_anonymous_relay(client, connector_object):
+    aces = read_aces(client, connector_object)
     return RELAY_RIGHT in explicit_rights(aces, ANONYMOUS) + inherited_rights(aces, ANONYMOUS)
 
 
@@ -47,16 +47,17 @@ class NotOneRelay(Exception):
     """The connectors do not form exactly one relay of the role."""
 
 
-def role_vars(client, connectors):
-    """The onprem_relay vars that rebuild the anonymous relay among ``connectors``.
+def role_vars(client, connector_objects):
+    """The onprem_relay vars that rebuild the anonymous relay among ``connector_objects`` (as read).
 
     Raises NotOneRelay when there is none, or several that differ (the role applies one device
     list and one binding list to all its servers).
     """
     relays = {}
-    for connector in connectors:
+    for obj in connector_objects:
+        connector = connector_values(obj)
         prefix = relay_prefix(connector)
-        if prefix is None or not has_anonymous_relay(client, connector):
+        if prefix is None or not has_anonymous_relay(client, obj):
             continue
         key = (prefix, tuple(connector.get("bindings") or ()), tuple(connector.get("remote_ip_ranges") or ()))
         relays.setdefault(key, []).append(connector["server"])

@@ -38,7 +38,9 @@ attributes:
 options:
   connector:
     description:
-      - Name of the receive connector.
+      - Name of the receive connector, matched case-insensitively, with the rules of
+        O(mailflow.exchange.receive_connector#module:name) (no wildcard characters, no surrounding whitespace).
+      - The permissions are read and written on the connector's distinguished name, so no other object is touched.
     type: str
     required: true
   server:
@@ -50,6 +52,10 @@ options:
     description:
       - The principal, as C(DOMAIN\\name), a well-known name in any language Windows prints it, the
         shorthand C(anonymous) or C(authenticated users), or a SID such as C(S-1-5-7).
+      - Any other spelling Exchange resolves (C(relay) or C(relay@contoso.com) for C(CONTOSO\\relay)) is
+        resolved to the principal's SID through Exchange before comparing, so O(state=absent) and
+        O(exclusive=true) find its rights however it is written. A principal Exchange cannot resolve fails
+        the task.
     type: str
     required: true
   extended_rights:
@@ -189,7 +195,12 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_ap
     read_aces,
     server_name_of,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import IP_RANGES, SERVER, InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+    IP_RANGES,
+    SERVER,
+    InvalidValue,
+    UnexpectedExchangeValue,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
@@ -200,6 +211,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
 from ansible_collections.mailflow.exchange.plugins.module_utils.principals import Principal
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
     check_name,
+    distinguished_name_of,
     get_connector,
     identity_of,
 )
@@ -210,15 +222,20 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard impo
 
 
 class PermissionTask:
-    def __init__(self, module, client, identity, principal, rights):
+    def __init__(self, module, client, server, name, principal, rights):
         self.module = module
         self.client = client
-        self.identity = identity
+        self.server = server
+        self.name = name
+        self.label = identity_of(server, name)  # for messages; Exchange is addressed by the connector's DN
         self.principal = principal
         self.rights = rights  # a RightsEdit
+        self.connector = None
 
     def run(self):
-        aces = self._read_connector_aces()
+        self.connector = self._read_connector()
+        aces = read_aces(self.client, self.connector)
+        self.principal = self._resolve_principal(aces)
         before = explicit_rights(aces, self.principal)
         inherited = inherited_rights(aces, self.principal)
         to_add = [r for r in self.rights.add if r not in before and r not in inherited]
@@ -232,13 +249,11 @@ class PermissionTask:
             kept = [r for r in self.rights.remove if r in inherited and r not in before]
             if kept:
                 self.module.warn("%s is inherited by %s on %s and cannot be removed on the connector"
-                                 % (", ".join(kept), self.principal.name, self.identity))
-        if to_add:
-            self._check_principal_exists(aces)
+                                 % (", ".join(kept), self.principal.name, self.label))
         changed = bool(to_add or to_remove)
         if changed and not self.module.check_mode:
             self._apply(aces, to_add, to_remove)
-            aces = read_aces(self.client, self.identity)
+            aces = read_aces(self.client, self.connector)
             after = explicit_rights(aces, self.principal)
         else:
             after = [r for r in EXTENDED_RIGHTS if (r in before or r in to_add) and r not in to_remove]
@@ -252,44 +267,58 @@ class PermissionTask:
             result["diff"] = dict(before=dict(extended_rights=before), after=dict(extended_rights=after))
         return result
 
-    def _check_principal_exists(self, aces):
-        """Refuse a principal Exchange cannot resolve with a read, before Add-ADPermission
-        (also in check mode). A SID or a principal that already has ACEs needs no lookup."""
-        if self.principal.sid or server_name_of(aces, self.principal):
-            return
+    def _resolve_principal(self, aces):
+        """The principal as Exchange knows it (its SID, and its name as the server prints it).
+
+        A SID or a well-known principal is known already; a principal whose ACE the server prints under
+        the name given is found among ``aces``. Any other spelling (``relay`` or ``relay@domain`` for
+        ``DOMAIN\\relay``) is resolved by Exchange: Get-ADPermission.md, -User "filters the results" to
+        that principal, with the SID in each ACE's User; an unknown principal is an error, never "nothing
+        to do". (GUESS: Get-ADPermission resolves -User like Add-ADPermission, SecurityPrincipalIdParameter,
+        and fails with ManagementObjectNotFoundException for an unknown principal.)
+        """
+        if self.principal.sid:
+            return self.principal
+        printed = [ace for ace in aces if self.principal.matches(ace.user, None)]
+        if printed and printed[0].sid:
+            return Principal(printed[0].user, printed[0].sid)
         try:
-            # GUESS: Get-ADPermission resolves -User like Add-ADPermission (SecurityPrincipalIdParameter)
-            # and fails with ManagementObjectNotFoundException for an unknown principal.
-            self.client.invoke("Get-ADPermission", {"Identity": self.identity, "User": self.principal.name})
+            own = read_aces(self.client, self.connector, user=self.principal.name)
         except ExchangeError as err:
             if not err.not_found:
                 raise
             self.module.fail_json(msg="user: Exchange finds no user or group %r; use DOMAIN\\name, a "
                                       "user principal name, a well-known name or a SID, nothing was changed: %s"
                                       % (self.principal.name, err.message), **err.to_result())
+        sids = sorted(set(ace.sid for ace in own if ace.sid))
+        if len(sids) > 1:
+            self.module.fail_json(msg="user: %r names more than one principal on %s (%s); use DOMAIN\\name or a "
+                                      "SID, nothing was changed" % (self.principal.name, self.label, ", ".join(sids)))
+        if sids:
+            return Principal(own[0].user, sids[0])
+        if own:
+            return Principal(own[0].user)
+        # Exchange knows the principal and it holds no ACE here: nothing of it can match below.
+        return self.principal
 
-    def _read_connector_aces(self):
-        """The connector's ACEs; one read, which also says whether the connector exists."""
-        try:
-            return read_aces(self.client, self.identity)
-        except ExchangeError as err:
-            if not err.not_found:
-                raise
-            self._fail_no_connector(**err.to_result())
+    def _read_connector(self):
+        """The connector object: its DN addresses every ACE read and write."""
+        connector = get_connector(self.client, self.server, self.name)
+        if connector is None:
+            self._fail_no_connector()
+        return connector
 
     def _fail_no_connector(self, **result):
-        self.module.fail_json(msg="receive connector %s does not exist" % self.identity, **result)
+        self.module.fail_json(msg="receive connector %s does not exist" % self.label, **result)
 
     def _guard_relay(self, to_add):
         params = self.module.params
         if (RELAY_RIGHT not in to_add or params["allow_broad_relay"]
                 or not relay_principal_needs_guard(self.principal.sid)):
             return
-        connector = get_connector(self.client, self.identity)
-        if connector is None:  # removed since the ACEs were read
-            self._fail_no_connector()
-        ranges = clixml.object_to_values(connector, {"ranges": ("RemoteIPRanges", IP_RANGES)})
-        problem = open_relay_problem(self.identity, ranges.get("ranges"), params["relay_max_addresses"])
+        # The principal's SID is the one Exchange resolved (_resolve_principal); the ranges those just read.
+        ranges = clixml.object_to_values(self.connector, {"ranges": ("RemoteIPRanges", IP_RANGES)})
+        problem = open_relay_problem(self.label, ranges.get("ranges"), params["relay_max_addresses"])
         if problem:
             self.module.fail_json(msg=problem, remote_ip_ranges=ranges.get("ranges"))
 
@@ -297,11 +326,11 @@ class PermissionTask:
         # Use the server's own (localised) spelling of the principal when it already has ACEs;
         # otherwise the SID, which needs no translation, or the name as given.
         user = server_name_of(aces, self.principal) or self.principal.sid or self.principal.name
+        identity = distinguished_name_of(self.connector)
         if to_add:
-            self.client.invoke("Add-ADPermission", {"Identity": self.identity, "User": user,
-                                                    "ExtendedRights": to_add})
+            self.client.invoke("Add-ADPermission", {"Identity": identity, "User": user, "ExtendedRights": to_add})
         if to_remove:
-            self.client.invoke("Remove-ADPermission", {"Identity": self.identity, "User": user,
+            self.client.invoke("Remove-ADPermission", {"Identity": identity, "User": user,
                                                        "ExtendedRights": to_remove, "Confirm": False})
 
 
@@ -361,11 +390,13 @@ def main():
         principal = Principal.from_input(params["user"])
     except ValueError as err:  # InvalidValue, and a SID-shaped user that is no SID
         module.fail_json(msg=("user: %s" % err) if not isinstance(err, InvalidValue) else str(err))
-    identity = identity_of(server, params["connector"])
     client = onprem_client(module)
     try:
         with client:
-            result = run_rereading(PermissionTask(module, client, identity, principal, rights).run, module.warn)
+            task = PermissionTask(module, client, server, params["connector"], principal, rights)
+            result = run_rereading(task.run, module.warn)
+    except UnexpectedExchangeValue as err:
+        module.fail_json(msg="cannot read what Exchange returned: %s" % err)
     except ExchangeError as err:
         module.fail_json(**failure_result(err, client))
     module.exit_json(**result)

@@ -159,7 +159,12 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_ap
     RELAY_RIGHT,
     read_aces,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import IP_RANGES, SERVER, InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+    IP_RANGES,
+    SERVER,
+    InvalidValue,
+    UnexpectedExchangeValue,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.export_file import export, export_argument_spec
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
@@ -183,18 +188,18 @@ _HEADER = ("AD permissions exported by mailflow.exchange.ad_permission_info: exp
 
 
 def _connectors(module, client, server):
-    """{connector name: remote ranges} of the connectors asked for."""
+    """The connector objects asked for (each checked to be of ``server``)."""
     name = module.params["connector"]
-    if name:
-        found = get_connector(client, identity_of(server, name))
-        if found is None:
-            module.fail_json(msg="receive connector %s does not exist" % identity_of(server, name))
-        objects = [found]
-    else:
-        objects = list_connectors(client, server)
-    return [(str(clixml.property_value(obj, "Name")),
-             clixml.object_to_values(obj, {"ranges": ("RemoteIPRanges", IP_RANGES)}).get("ranges") or [])
-            for obj in objects]
+    if not name:
+        return list_connectors(client, server)
+    found = get_connector(client, server, name)
+    if found is None:
+        module.fail_json(msg="receive connector %s does not exist" % identity_of(server, name))
+    return [found]
+
+
+def _ranges(obj):
+    return clixml.object_to_values(obj, {"ranges": ("RemoteIPRanges", IP_RANGES)}).get("ranges") or []
 
 
 def _exported(entries, ranges_by_connector, max_addresses):
@@ -240,15 +245,19 @@ def main():
     try:
         with onprem_client(module) as client:
             connectors = _connectors(module, client, server)
-            for name, _ranges in connectors:
-                for ace in read_aces(client, identity_of(server, name)):
+            for connector in connectors:
+                name = str(clixml.property_value(connector, "Name"))
+                for ace in read_aces(client, connector):
                     if principal is None or principal.matches(ace.user, ace.sid):
                         entries.append(dict(connector=name, server=server, **ace.as_dict()))
+    except UnexpectedExchangeValue as err:
+        module.fail_json(msg="cannot read what Exchange returned: %s" % err)
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())
     result = dict(changed=False, permissions=entries)
     if params["export_path"]:
-        document = {params["export_var"]: _exported(entries, dict(connectors), params["relay_max_addresses"])}
+        ranges = dict((str(clixml.property_value(c, "Name")), _ranges(c)) for c in connectors)
+        document = {params["export_var"]: _exported(entries, ranges, params["relay_max_addresses"])}
         result.update(export(module, document, _HEADER), exported=document)
     module.exit_json(**result)
 

@@ -167,8 +167,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import (
     cryptography_import_error,
-    Certificate,
-    list_certificates,
+    certificates_of,
     normalise_thumbprint,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.domains import SMTP_DOMAIN
@@ -212,7 +211,7 @@ def main():
         module.fail_json(msg=str(err))
     try:
         with onprem_client(module) as client:
-            found = [Certificate(obj) for obj in list_certificates(client, server)]
+            found = certificates_of(client, server)
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())
     except UnexpectedExchangeValue as err:

@@ -48,6 +48,11 @@ options:
   name:
     description:
       - Connector name, unique on its server, at most 64 characters.
+      - Matched case-insensitively, as Exchange compares names; an existing connector keeps its spelling.
+      - The module acts only on the connector with exactly this name. Names Exchange could read as another
+        identity or a pattern are refused before anything is read or written - wildcard characters (V(*),
+        V(?), V([), V(])), leading or trailing whitespace, a GUID, a value starting with V(CN=) - as are a
+        backslash and control characters.
     type: str
     required: true
   server:
@@ -454,7 +459,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
     combination_problems,
     connector_values,
     get_connector,
+    guid_of,
     identity_of,
+    is_connector,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import (
     DEFAULT_MAX_ADDRESSES,
@@ -506,11 +513,15 @@ class ReceiveConnectorTask:
         self.desired = desired
         self.edits = edits
         self.resolved = {}
-        self.identity = identity_of(desired["server"], desired["name"])
+        self.label = identity_of(desired["server"], desired["name"])
+        self.connector = None  # the object read; writes address it by its GUID
 
     def run(self):
-        current_object = get_connector(self.client, self.identity)
-        current = connector_values(current_object) if current_object is not None else None
+        self.connector = get_connector(self.client, self.desired["server"], self.desired["name"])
+        current = connector_values(self.connector) if self.connector is not None else None
+        if current is not None:
+            # Exchange compares names case-insensitively: the connector keeps its own spelling.
+            self.desired["name"] = current["name"]
         if self.module.params["state"] == "absent":
             return self._absent(current)
         # Edits (add/remove) become the lists they make, so every rule below judges the result.
@@ -550,12 +561,12 @@ class ReceiveConnectorTask:
         if "ExternalAuthoritative" in (after.get("auth_mechanism") or ()):
             why = "auth_mechanism ExternalAuthoritative (Externally Secured) lets every sender relay"
         elif (current is not None and "AnonymousUsers" in (after.get("permission_groups") or ())
-              and anyone_may_relay(read_aces(self.client, self.identity))):
+              and anyone_may_relay(read_aces(self.client, self.connector))):
             why = ("permission_groups AnonymousUsers lets anyone in and Anonymous Logon holds "
                    "ms-Exch-SMTP-Accept-Any-Recipient on the connector")
         else:
             return
-        problem = open_relay_problem(self.identity, after["remote_ip_ranges"], params["relay_max_addresses"])
+        problem = open_relay_problem(self.label, after["remote_ip_ranges"], params["relay_max_addresses"])
         self.module.fail_json(msg="%s; %s. Nothing was changed" % (problem, why),
                               remote_ip_ranges=after["remote_ip_ranges"])
 
@@ -578,7 +589,7 @@ class ReceiveConnectorTask:
         if current is None:
             return self._result(False, {}, {})
         if not self.module.check_mode:
-            self.client.invoke("Remove-ReceiveConnector", {"Identity": self.identity, "Confirm": False})
+            self.client.invoke("Remove-ReceiveConnector", {"Identity": guid_of(self.connector), "Confirm": False})
         return self._result(True, current, {})
 
     def _create(self):
@@ -589,10 +600,12 @@ class ReceiveConnectorTask:
         options = [option for option in self.desired if option != "server"]
         new_parameters, left_over = engine.parameters(self.desired, ROWS, options, on_new=True)
         new_parameters.update(Server=self.desired["server"], Usage=self.module.params["usage"])
-        created = self.client.invoke("New-ReceiveConnector", new_parameters)
+        created = [obj for obj in self.client.invoke("New-ReceiveConnector", new_parameters)
+                   if is_connector(obj, self.desired["server"], self.desired["name"])]
         if left_over:
+            self.connector = created[0] if created else self._read_created()
             set_parameters = engine.parameters(self.desired, ROWS, left_over, on_new=False)[0]
-            set_parameters["Identity"] = self.identity
+            set_parameters["Identity"] = guid_of(self.connector)
             self.client.invoke("Set-ReceiveConnector", set_parameters)
             created = None
         return self._result(True, {}, self._read_back(created))
@@ -605,7 +618,13 @@ class ReceiveConnectorTask:
             # the Custom usage type assigns none ("Receive connectors" article, usage types table).
             self.module.warn("usage Custom without permission_groups creates %s with no permission group: it "
                              "accepts mail from nobody until permission_groups is set (for example [AnonymousUsers] "
-                             "for devices) or rights are granted with mailflow.exchange.ad_permission" % self.identity)
+                             "for devices) or rights are granted with mailflow.exchange.ad_permission" % self.label)
+
+    def _read_created(self):
+        connector = get_connector(self.client, self.desired["server"], self.desired["name"])
+        if connector is None:
+            self.module.fail_json(msg="New-ReceiveConnector reported no error, but %s cannot be read back" % self.label)
+        return connector
 
     def _update(self, current):
         self.desired = as_exchange_stores(self.desired, current)
@@ -620,14 +639,17 @@ class ReceiveConnectorTask:
                                           "creation); remove and recreate it" % ", ".join(sorted(refused)),
                                       connector=current)
             set_parameters = list_edit.delta_parameters(set_parameters, self.resolved, ROWS)
-            set_parameters["Identity"] = self.identity
+            set_parameters["Identity"] = guid_of(self.connector)
             self.client.invoke("Set-ReceiveConnector", set_parameters)
             after = self._read_back(None)
         return self._result(True, current, after)
 
     def _read_back(self, returned):
         """The connector as Exchange now prints it (what New- returned, or a fresh read)."""
-        connector = returned[0] if returned else get_connector(self.client, self.identity)
+        connector = returned[0] if returned else get_connector(
+            self.client, self.desired["server"], self.desired["name"])
+        if connector is None:
+            self.module.fail_json(msg="%s cannot be read back after the change" % self.label)
         return connector_values(connector)
 
     def _result(self, changed, before, after):

@@ -130,9 +130,8 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import (
     cryptography_import_error,
-    Certificate,
     CertificateNotUsable,
-    list_certificates,
+    certificates_of,
     normalise_thumbprint,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_renewal import (
@@ -151,6 +150,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
     check_name,
     connector_values,
     get_connector,
+    guid_of,
     identity_of,
     list_connectors,
 )
@@ -181,12 +181,17 @@ class RenewalTask:
         self.module = module
         self.client = client
         self.server = server
+        self.guids = {}
 
     def run(self, new_thumbprint, old_thumbprint):
-        certificates = [Certificate(obj) for obj in list_certificates(self.client, self.server)]
+        certificates = certificates_of(self.client, self.server)
         new = _certificate(certificates, new_thumbprint, "thumbprint", self.server)
         old = _certificate(certificates, old_thumbprint, "old_thumbprint", self.server) if old_thumbprint else None
-        connectors = [connector_values(obj) for obj in list_connectors(self.client, self.server)]
+        objects = list_connectors(self.client, self.server)
+        connectors = [connector_values(obj) for obj in objects]
+        # Writes address each connector by its GUID, which no other object can match.
+        self.guids = dict((identity_of(v["server"], v["name"]).lower(), guid_of(obj))
+                          for v, obj in zip(connectors, objects))
         new_name = new.values["tls_certificate_name"]
         move, already = connectors_to_move(connectors, new_name, old.values["tls_certificate_name"] if old else None,
                                            self.module.params["connectors"])
@@ -216,9 +221,11 @@ class RenewalTask:
     def _write(self, identity, new_name):
         parameters = engine.parameters(dict(tls_certificate_name=new_name), ROWS, ["tls_certificate_name"],
                                        on_new=False)[0]
-        parameters["Identity"] = identity
+        parameters["Identity"] = self.guids[identity.lower()]
         self.client.invoke("Set-ReceiveConnector", parameters)
-        return connector_values(get_connector(self.client, identity))["tls_certificate_name"]
+        server, _sep, name = identity.partition("\\")
+        connector = get_connector(self.client, server, name)
+        return connector_values(connector)["tls_certificate_name"] if connector is not None else None
 
 
 def main():

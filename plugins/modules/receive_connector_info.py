@@ -139,7 +139,11 @@ exported:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import SERVER, InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+    SERVER,
+    InvalidValue,
+    UnexpectedExchangeValue,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.export_file import (
     export,
@@ -155,7 +159,6 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
     check_name,
     connector_values,
     get_connector,
-    identity_of,
     list_connectors,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.relay_role_vars import NotOneRelay, role_vars
@@ -166,7 +169,7 @@ _HEADER = ("Receive connectors exported by mailflow.exchange.receive_connector_i
 
 def _read(client, server, name):
     if server and name:
-        found = get_connector(client, identity_of(server, name))
+        found = get_connector(client, server, name)
         return [found] if found is not None else []
     connectors = list_connectors(client, server)
     if name:
@@ -174,11 +177,11 @@ def _read(client, server, name):
     return connectors
 
 
-def _document(module, client, connectors):
-    """The variables of the export file."""
+def _document(module, client, objects, connectors):
+    """The variables of the export file (``objects`` as read, ``connectors`` their values)."""
     if module.params["export_format"] == "role_vars":
         try:
-            return role_vars(client, connectors)
+            return role_vars(client, objects)
         except NotOneRelay as err:
             module.fail_json(msg="export_format=role_vars: %s" % err)
     return {module.params["export_var"]: [task_arguments(c) for c in connectors]}
@@ -198,8 +201,11 @@ def main():
         module.fail_json(msg=str(err))
     try:
         with onprem_client(module) as client:
-            connectors = [connector_values(c) for c in _read(client, server, module.params["name"])]
-            document = _document(module, client, connectors) if module.params["export_path"] else None
+            objects = _read(client, server, module.params["name"])
+            connectors = [connector_values(c) for c in objects]
+            document = _document(module, client, objects, connectors) if module.params["export_path"] else None
+    except UnexpectedExchangeValue as err:
+        module.fail_json(msg="cannot read what Exchange returned: %s" % err)
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())
     result = dict(changed=False, connectors=connectors)

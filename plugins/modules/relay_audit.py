@@ -185,8 +185,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import (
     cryptography_import_error,
-    Certificate,
-    list_certificates,
+    certificates_of,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
@@ -196,7 +195,6 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
     connector_values,
-    identity_of,
     list_connectors,
 )
 
@@ -223,21 +221,23 @@ def _check_limits(params):
 
 
 def _read_connectors(client, servers):
+    """The connector objects of ``servers`` (all servers when empty)."""
     if not servers:
-        return [connector_values(obj) for obj in list_connectors(client)]
-    return [connector_values(obj) for server in servers for obj in list_connectors(client, server)]
+        return list_connectors(client)
+    return [obj for server in servers for obj in list_connectors(client, server)]
 
 
 def audit(client, params):
     """(findings, audited): every read, then every rule."""
-    connectors = _read_connectors(client, _servers(params))
+    objects = _read_connectors(client, _servers(params))
+    connectors = [connector_values(obj) for obj in objects]
     servers = sorted(set(c["server"] for c in connectors))
-    certificates = dict((server, [Certificate(obj) for obj in list_certificates(client, server)])
+    certificates = dict((server, certificates_of(client, server))
                         for server in servers)
     domains = [accepted_domain_values(obj) for obj in list_accepted_domains(client)]
     findings = []
-    for values in connectors:
-        aces = read_aces(client, identity_of(values["server"], values["name"]))
+    for obj, values in zip(objects, connectors):
+        aces = read_aces(client, obj)
         findings.extend(rules.connector_findings(values, aces, certificates[values["server"]],
                                                  params["relay_max_addresses"], params["expiry_days"]))
     findings.extend(f for f in (rules.accepted_domain_relays_everything(d) for d in domains) if f is not None)
