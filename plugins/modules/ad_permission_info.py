@@ -38,7 +38,8 @@ options:
     type: str
   user:
     description:
-      - Only the ACEs of this principal (a name in any language Windows prints it, C(anonymous), or a SID).
+      - Only the ACEs of this principal (a name in any language Windows prints it, C(anonymous), a SID, or
+        any other spelling Exchange resolves, such as a user principal name).
     type: str
   export_path:
     description:
@@ -198,6 +199,16 @@ def _connectors(module, client, server):
     return [found]
 
 
+def _principal_aces(client, connector, principal):
+    """The connector's ACEs, of ``principal`` only when given. A principal without a known SID is
+    filtered by Exchange (Get-ADPermission -User), which resolves any spelling it accepts."""
+    if principal is None:
+        return read_aces(client, connector)
+    if principal.sid is None:
+        return read_aces(client, connector, user=principal.name)
+    return [ace for ace in read_aces(client, connector) if principal.matches(ace.user, ace.sid)]
+
+
 def _ranges(obj):
     return clixml.object_to_values(obj, {"ranges": ("RemoteIPRanges", IP_RANGES)}).get("ranges") or []
 
@@ -247,9 +258,8 @@ def main():
             connectors = _connectors(module, client, server)
             for connector in connectors:
                 name = str(clixml.property_value(connector, "Name"))
-                for ace in read_aces(client, connector):
-                    if principal is None or principal.matches(ace.user, ace.sid):
-                        entries.append(dict(connector=name, server=server, **ace.as_dict()))
+                for ace in _principal_aces(client, connector, principal):
+                    entries.append(dict(connector=name, server=server, **ace.as_dict()))
     except UnexpectedExchangeValue as err:
         module.fail_json(msg="cannot read what Exchange returned: %s" % err)
     except ExchangeError as err:
