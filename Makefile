@@ -68,8 +68,12 @@ INTEGRATION_EXCLUDE_B := $(foreach target,$(INTEGRATION_HALF_B),--exclude $(targ
 # The variant matrix: alongside the two halves, the targets that write run again, each run against its
 # own lab playing other readings of the docs (tests/lab/README.md, "Variants"). One entry per run:
 # VARIANT[,VARIANT...]:TARGET[,TARGET...]; its log is $(BUILD_DIR)/integration-variant-N.log.
+# The Exchange Online variants share the first run (they touch only Exchange Online); the two role (RBAC)
+# refusals each need a lab of their own, as every Exchange Online request fails under them.
 INTEGRATION_VARIANT_MATRIX := \
-	identity-miss-returns-all:receive_connector,ad_permission,role_onprem_relay,bad_input
+	identity-miss-returns-all,exo-error-details-json,exo-response-annotations,exo-replication-lag=2:receive_connector,ad_permission,role_onprem_relay,bad_input,inbound_connector,role_online_relay \
+	exo-rbac-403:online_rbac \
+	exo-rbac-401:online_rbac
 INTEGRATION_VARIANT_RUNS := $(shell seq 1 $(words $(INTEGRATION_VARIANT_MATRIX)))
 
 BIN := $(VENV)/bin
