@@ -97,7 +97,7 @@ export PATH := $(BIN):$(PATH)
 # Keep pip chatter out of the logs; failures still print.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help kerberos-deps venv demo test test-packaging integration-half integration-variants ansible-test-key matrix core-test user-text sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
+.PHONY: help kerberos-deps venv demo test test-packaging integration-half integration-variants ansible-test-key matrix core-test user-text test-summary test-steps sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
 	tree demo-tree ansible-test-pip build-collection clean lint docs galaxy-install-test packaging-tests
 
 help:
@@ -207,9 +207,17 @@ bench: venv
 	@echo '==> benchmark (tests/bench/bench.py)'
 	@BENCH_DIR=$(BUILD_DIR)/bench $(BIN)/python $(CURDIR)/tests/bench/bench.py
 
-test: sanity units lab-tests lint user-text integration secrets-scan
+# .ci/run runs these one by one (make test-steps lists them) to time each, then test-summary.
+TEST_STEPS := sanity units lab-tests lint user-text integration secrets-scan
+test: $(TEST_STEPS)
+	@$(SUBMAKE) test-summary
+
+test-summary:
 	@$(BIN)/python $(CURDIR)/tests/utils/junit_summary.py $(JUNIT_DIR) $(COLLECTION)/tests/output/junit \
 		$(INTEGRATION_JUNIT)
+
+test-steps:
+	@echo $(TEST_STEPS)
 
 # The artifact checks that take minutes each (docs site, Galaxy tarball, AWX through
 # ansible-runner, execution environment): a target of their own, which .ci/run runs after `make test`.

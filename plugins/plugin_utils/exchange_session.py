@@ -32,12 +32,14 @@ runs yet for the host and settings. Ansible still records the socket from the mo
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import os
 import time
 
 from ansible import constants as C
 from ansible.errors import AnsibleConnectionFailure
+from ansible.release import __version__ as ansible_version
 from ansible.module_utils.connection import Connection as RpcConnection, ConnectionError as RpcError
 from ansible.plugins.connection import NetworkConnectionBase
 from ansible.plugins.loader import connection_loader
@@ -64,6 +66,21 @@ SOCKET_GONE_SECONDS = 5.0
 # Settings never to be shown, even inside an error text.
 SECRET_OPTIONS = ("password", "pfx_password", "client_secret")
 MASK = "********"
+
+
+# ansible-core internals (no public API) the session connections use: CI tests every release that
+# meta/runtime.yml claims (make matrix); on another release a missing one is named, not an AttributeError.
+UNSUPPORTED_CORE = ("the mailflow.exchange session connections need ansible-core's %s, which this ansible-core "
+                    "(%s) does not have; use a release the collection supports (meta/runtime.yml requires_ansible) "
+                    "or connection: local, where each module connects to Exchange itself")
+
+
+def core_internal(module, name):
+    """``module.name`` from ansible-core, or AnsibleConnectionFailure naming it."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise AnsibleConnectionFailure(UNSUPPORTED_CORE % ("%s.%s" % (module, name), ansible_version)) from None
 
 
 def peer_checked(method):
@@ -143,7 +160,7 @@ class ExchangeSession(NetworkConnectionBase):
                     raise AnsibleConnectionFailure(
                         "the %s session process of %s does not answer on %s and does not end: %s"
                         % (self.kind, self._play_context.remote_addr, socket_path, err)) from None
-        from ansible.executor.task_executor import start_connection
+        start_connection = core_internal("ansible.executor.task_executor", "start_connection")
 
         context.timeout = self.get_option("persistent_command_timeout")
         started = start_connection(context, self._all_options(), self._task_uuid)
