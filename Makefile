@@ -168,7 +168,7 @@ ifeq ($(strip $(CORE)),)
 		|| { cat $(VENV)/pip.log; exit 1; }
 else
 	@# What a user installs next to this ansible-core, and what ansible-test units runs with.
-	@$(BIN)/python -m pip install ansible-core -r requirements.txt pytest pytest-xdist -c $(CONSTRAINTS) \
+	@$(BIN)/python -m pip install ansible-core -r requirements.txt pytest pytest-xdist aiosmtpd -c $(CONSTRAINTS) \
 		>$(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 endif
 	@touch $@
