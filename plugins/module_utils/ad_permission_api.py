@@ -34,6 +34,9 @@ EXTENDED_RIGHTS = (
     "ms-Exch-Bypass-Message-Size-Limit",
 )
 RELAY_RIGHT = "ms-Exch-SMTP-Accept-Any-Recipient"
+# Needed to open a session and submit at all ("Receive connector permissions"): held by Anonymous Logon, it
+# lets anonymous senders in whatever the permission groups say (the groups only write such entries).
+SUBMIT_RIGHT = "ms-Exch-SMTP-Submit"
 _BY_FOLDED = {right.casefold(): right for right in EXTENDED_RIGHTS}
 
 
@@ -150,10 +153,22 @@ def anyone_may_relay(aces):
     by SID nor by a name the well-known table holds, since that may be either in a language the table
     lacks.
     """
+    return anyone_may(aces, RELAY_RIGHT)
+
+
+def anyone_may_submit(aces, except_sids=()):
+    """Whether an ACE may let anyone who connects into an SMTP session (ms-Exch-SMTP-Submit), as anyone_may_relay;
+    entries of the principals ``except_sids`` are left out."""
+    return anyone_may(aces, SUBMIT_RIGHT, except_sids)
+
+
+def anyone_may(aces, right, except_sids=()):
+    """Whether an allow ACE (explicit or inherited) may grant ``right`` to anyone who connects."""
     for ace in aces:
-        if ace.deny or RELAY_RIGHT not in ace.extended_rights:
+        if ace.deny or right not in ace.extended_rights:
             continue
-        if relay_principal_needs_guard(Principal.from_ace(ace.user, ace.sid).sid):
+        sid = Principal.from_ace(ace.user, ace.sid).sid
+        if relay_principal_needs_guard(sid) and (sid is None or sid not in except_sids):
             return True
     return False
 

@@ -58,7 +58,8 @@ def looks_like_sid(text):
 
 
 # Anonymous relay: the principals that stand for "anyone who connects" (Anonymous Logon, Everyone).
-ANYONE_SIDS = ("S-1-5-7", "S-1-1-0")
+ANONYMOUS_LOGON_SID = "S-1-5-7"
+ANYONE_SIDS = (ANONYMOUS_LOGON_SID, "S-1-1-0")
 
 # Short forms an admin types for the relay principal.
 _ALIASES = {"anonymous": "S-1-5-7", "anonymous logon": "S-1-5-7", "authenticated users": "S-1-5-11"}

@@ -83,7 +83,10 @@ options:
   relay_max_addresses:
     description:
       - Most addresses the connector's remote IP ranges may hold together (overlaps counted once) for anonymous
-        relay to be granted; 256 separate /24 ranges hold as many as one /16.
+        relay to be granted; 256 separate /24 ranges hold as many as one /16. Checked when the task grants
+        anyone who connects (Anonymous Logon, Everyone, or a principal the guard cannot identify)
+        C(ms-Exch-SMTP-Accept-Any-Recipient), or C(ms-Exch-SMTP-Submit) where anyone already holds the relay
+        right (Submit lets them in whatever the permission groups say).
     type: int
     default: 256
   allow_broad_relay:
@@ -189,6 +192,8 @@ from ansible_collections.mailflow.exchange.plugins.module_utils import clixml, l
 from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
     EXTENDED_RIGHTS,
     RELAY_RIGHT,
+    SUBMIT_RIGHT,
+    anyone_may_relay,
     canonical_rights,
     explicit_rights,
     inherited_rights,
@@ -241,7 +246,7 @@ class PermissionTask:
         to_add = [r for r in self.rights.add if r not in before and r not in inherited]
         # Like receive_connector's guard, only a change is checked: a right already held is reported,
         # not refused (relay_audit finds open relays that exist).
-        self._guard_relay(to_add)
+        self._guard_relay(aces, to_add)
         if self.rights.exclusive:
             to_remove = [r for r in before if r not in self.rights.add]
         else:
@@ -311,10 +316,12 @@ class PermissionTask:
     def _fail_no_connector(self, **result):
         self.module.fail_json(msg="receive connector %s does not exist" % self.label, **result)
 
-    def _guard_relay(self, to_add):
+    def _guard_relay(self, aces, to_add):
         params = self.module.params
-        if (RELAY_RIGHT not in to_add or params["allow_broad_relay"]
-                or not relay_principal_needs_guard(self.principal.sid)):
+        if params["allow_broad_relay"] or not relay_principal_needs_guard(self.principal.sid):
+            return
+        # Submit lets anyone in (whatever the permission groups say) where anyone already holds the relay right.
+        if RELAY_RIGHT not in to_add and not (SUBMIT_RIGHT in to_add and anyone_may_relay(aces)):
             return
         # The principal's SID is the one Exchange resolved (_resolve_principal); the ranges those just read.
         ranges = clixml.object_to_values(self.connector, {"ranges": ("RemoteIPRanges", IP_RANGES)})

@@ -150,7 +150,8 @@ options:
       - The open-relay guard. Most addresses the remote IP ranges may hold together (overlaps counted once, so
         256 separate /24 ranges hold as many as one /16) on a connector where anyone may relay to any domain.
         That is a connector with O(auth_mechanism) C(ExternalAuthoritative), or an
-        existing one with O(permission_groups) C(AnonymousUsers) where C(NT AUTHORITY\ANONYMOUS LOGON) (or
+        existing one that lets anonymous senders in (O(permission_groups) C(AnonymousUsers), or
+        C(ms-Exch-SMTP-Submit) granted to them whatever the groups) where C(NT AUTHORITY\ANONYMOUS LOGON) (or
         C(Everyone), or a principal the guard cannot identify by SID or well-known name) holds
         C(ms-Exch-SMTP-Accept-Any-Recipient) (see M(mailflow.exchange.ad_permission)).
       - Checked only when the task creates the connector or changes O(remote_ip_ranges), O(permission_groups)
@@ -443,7 +444,11 @@ outcome_unknown:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import engine, list_edit
-from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import anyone_may_relay, read_aces
+from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
+    anyone_may_relay,
+    anyone_may_submit,
+    read_aces,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
@@ -463,6 +468,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
     identity_of,
     is_connector,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils.principals import ANONYMOUS_LOGON_SID
 from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import (
     DEFAULT_MAX_ADDRESSES,
     broad_ranges,
@@ -560,15 +566,34 @@ class ReceiveConnectorTask:
             return
         if "ExternalAuthoritative" in (after.get("auth_mechanism") or ()):
             why = "auth_mechanism ExternalAuthoritative (Externally Secured) lets every sender relay"
-        elif (current is not None and "AnonymousUsers" in (after.get("permission_groups") or ())
-              and anyone_may_relay(read_aces(self.client, self.connector))):
-            why = ("permission_groups AnonymousUsers lets anyone in and Anonymous Logon holds "
-                   "ms-Exch-SMTP-Accept-Any-Recipient on the connector")
         else:
+            why = current is not None and self._anonymous_relay_reason(current, after)
+        if not why:
             return
         problem = open_relay_problem(self.label, after["remote_ip_ranges"], params["relay_max_addresses"])
         self.module.fail_json(msg="%s; %s. Nothing was changed" % (problem, why),
                               remote_ip_ranges=after["remote_ip_ranges"])
+
+    def _anonymous_relay_reason(self, current, after):
+        """Why anonymous senders could relay through the existing connector with ``after``, or None.
+
+        They get in through permission_groups AnonymousUsers, or through an entry granting Anonymous Logon
+        (or Everyone) ms-Exch-SMTP-Submit whatever the groups say: Exchange checks the entries, and a
+        permission group only writes them ("Receive connector permissions").
+        """
+        aces = read_aces(self.client, self.connector)
+        if not anyone_may_relay(aces):
+            return None
+        if "AnonymousUsers" in (after.get("permission_groups") or ()):
+            return ("permission_groups AnonymousUsers lets anyone in and Anonymous Logon holds "
+                    "ms-Exch-SMTP-Accept-Any-Recipient on the connector")
+        # GUESS: taking AnonymousUsers away removes the entries it wrote, Anonymous Logon's Submit among them
+        # (the lab plays it so); Everyone's or an unknown principal's Submit stays.
+        leaving = (ANONYMOUS_LOGON_SID,) if "AnonymousUsers" in (current.get("permission_groups") or ()) else ()
+        if anyone_may_submit(aces, except_sids=leaving):
+            return ("Anonymous Logon or Everyone holds ms-Exch-SMTP-Submit (anyone gets in, whatever the "
+                    "permission groups) and ms-Exch-SMTP-Accept-Any-Recipient on the connector")
+        return None
 
     def _check_server(self):
         """Refuse an unknown server with a read, before New-ReceiveConnector (also in check mode).
