@@ -259,6 +259,8 @@ class PermissionTask:
         if changed and not self.module.check_mode:
             self._apply(aces, to_add, to_remove)
             aces = read_aces(self.client, self.connector)
+            # A principal that held no ACE before has its SID (and printed name) only now.
+            self.principal = self._resolve_principal(aces)
             after = explicit_rights(aces, self.principal)
         else:
             after = [r for r in EXTENDED_RIGHTS if (r in before or r in to_add) and r not in to_remove]
