@@ -92,6 +92,7 @@ def peer_checked(method):
         except PeerRefused as refused:
             raise AnsibleConnectionFailure("mailflow.exchange session: %s" % refused) from None
         return method(self, *args, **kwargs)
+    checked.peer_checked = True
     return checked
 
 
@@ -197,6 +198,42 @@ class ExchangeSession(NetworkConnectionBase):
         return {name: MASK if name in SECRET_OPTIONS and value else value
                 for name, value in self._all_options(hostvars).items()}
 
+    @peer_checked
+    def get_option_and_origin(self, option, hostvars=None):
+        """As Ansible's, a secret masked: the socket serves this method too, and Ansible's reads past get_option."""
+        value, origin = super().get_option_and_origin(option, hostvars=hostvars)
+        return (MASK if option in SECRET_OPTIONS and value else value), origin
+
+    # Ansible's JSON-RPC server runs any public method of the connection: each one that can change the
+    # session (a setting, the host to reach) or its messages serves only this playbook run.
+    @peer_checked
+    def set_option(self, option, value):
+        super().set_option(option, value)
+
+    @peer_checked
+    def update_vars(self, variables):
+        super().update_vars(variables)
+
+    @peer_checked
+    def set_become_plugin(self, plugin):
+        super().set_become_plugin(plugin)
+
+    @peer_checked
+    def queue_message(self, level, message):
+        super().queue_message(level, message)
+
+    @peer_checked
+    def pop_messages(self):
+        return super().pop_messages()
+
+    @peer_checked
+    def connection_lock(self):
+        super().connection_lock()
+
+    @peer_checked
+    def connection_unlock(self):
+        super().connection_unlock()
+
     def _all_options(self, hostvars=None):
         """The options with their secrets, for this collection's own use."""
         return {name: super(ExchangeSession, self).get_option(name, hostvars=hostvars)
@@ -224,6 +261,7 @@ class ExchangeSession(NetworkConnectionBase):
         self._connected = True
         return self
 
+    @peer_checked
     def close(self):
         self._drop_client()
         super().close()

@@ -163,6 +163,48 @@ def test_the_socket_never_returns_a_secret(socket_path):
         served.close()
 
 
+def test_no_public_method_returns_a_secret(socket_path):
+    served = ServedSession(socket_path, playbook_pid=os.getpid())
+    try:
+        # Ansible's get_option_and_origin reads the options directly, past get_option's mask.
+        assert ask(socket_path, "get_option_and_origin", "password") == {"result": ["********", "Direct"]}
+    finally:
+        served.close()
+
+
+def test_a_process_outside_the_playbook_run_cannot_change_a_setting(socket_path, stranger):
+    served = ServedSession(socket_path, playbook_pid=stranger)
+    try:
+        for method, args in (("set_option", ["remote_addr", "attacker.example"]),
+                             ("get_option_and_origin", ["password"]),
+                             ("update_vars", [{}]), ("pop_messages", []), ("close", [])):
+            answer = ask(socket_path, method, *args)
+            assert "not part of the playbook run %d" % stranger in answer["error"], method
+        assert served.connection._client_params()["host"] == "mail1.contoso.com"
+    finally:
+        served.close()
+
+
+# What the JSON-RPC server may run without asking who calls: nothing that changes the session or reads a
+# setting unmasked.
+UNCHECKED_RPC = {"get_option", "get_options", "has_option", "matches_name", "is_pipelining_enabled",
+                 "connected", "socket_path", "transport", "option_definitions", "plugin_type", "extras_prefix",
+                 "become", "ansible_name"}
+
+
+def test_every_method_the_socket_serves_asks_who_calls():
+    """Ansible's JSON-RPC server runs any public attribute of the connection: each one is peer-checked."""
+    cls = connection_loader.get("mailflow.exchange.onprem_session", class_only=True)
+    unchecked = []
+    for name in dir(cls):
+        if name.startswith("_") or name in UNCHECKED_RPC:
+            continue
+        attribute = getattr(cls, name)
+        if callable(attribute) and not getattr(attribute, "peer_checked", False):
+            unchecked.append(name)
+    assert unchecked == []
+
+
 def test_a_cmdlet_the_modules_do_not_use_is_refused(socket_path):
     served = ServedSession(socket_path, playbook_pid=os.getpid())
     try:
