@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from ansible_collections.mailflow.exchange.plugins.module_utils.domains import certificate_name_covers
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import identity_of
+from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import identity_of, same_name
 
 
 def _subject(tls_name):
@@ -33,11 +33,10 @@ def same_subject(tls_name, other):
 def connectors_to_move(connectors, new_name, old_name=None, only=None):
     """(to move, already on the new name): the connectors whose TlsCertificateName is ``old_name``, or
     when None, any name with the subject of ``new_name``; ``only`` limits them to these names."""
-    wanted = set(name.casefold() for name in only) if only else None
     move, already = [], []
     for values in connectors:
         current = values.get("tls_certificate_name")
-        if not current or (wanted is not None and values["name"].casefold() not in wanted):
+        if not current or (only and not any(same_name(values["name"], name) for name in only)):
             continue
         if current == new_name:
             if old_name is None or old_name == new_name:

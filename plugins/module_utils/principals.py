@@ -66,7 +66,9 @@ _ALIASES = {"anonymous": "S-1-5-7", "anonymous logon": "S-1-5-7", "authenticated
 
 
 def _folded(name):
-    return name.strip().casefold()
+    # GUESS: Windows compares account names ignoring case only; casefold() would also make "ß" and "ss"
+    # one name, and so another account.
+    return name.strip().lower()
 
 
 _BY_NAME = {_folded(name): sid for sid, names in WELL_KNOWN.items() for name in names}

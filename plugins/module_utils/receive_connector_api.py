@@ -19,7 +19,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.errors import Ex
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_table import READ_TABLE, ROWS
 
 __all__ = ["ROWS", "check_name", "connector_values", "distinguished_name_of", "get_connector", "guid_of",
-           "identity_of", "is_connector", "list_connectors"]
+           "identity_of", "is_connector", "list_connectors", "same_name"]
 
 # A backslash would split the SERVER\Name identity; control characters have no place in an AD name.
 _BAD_NAME_CHARACTERS = re.compile(r"[\\\x00-\x1f\x7f]")
@@ -69,7 +69,8 @@ def connector_values(obj):
     return engine.readable_values(clixml.object_to_values(obj, READ_TABLE), ROWS)
 
 
-def _same_name(left, right):
+def same_name(left, right):
+    """Whether two connector (or server) names are the same name to Exchange."""
     # GUESS: Exchange compares names like Windows' ordinal ignore-case; lower() is that for the names
     # a connector has (casefold() would also equate "ß" and "ss", which Windows does not).
     return left is not None and right is not None and str(left).lower() == str(right).lower()
@@ -78,7 +79,7 @@ def _same_name(left, right):
 def is_connector(obj, server, name=None):
     """Whether ``obj`` is the connector ``name`` of ``server`` (any connector of it without ``name``)."""
     found = clixml.object_to_values(obj, {"server": ("Server", SERVER), "name": ("Name", STRING)})
-    return _same_name(found.get("server"), server) and (name is None or _same_name(found.get("name"), name))
+    return same_name(found.get("server"), server) and (name is None or same_name(found.get("name"), name))
 
 
 def get_connector(client, server, name):

@@ -220,7 +220,7 @@ def _exported(entries, ranges_by_connector, max_addresses):
         rights = [right for right in entry["extended_rights"] if right in EXTENDED_RIGHTS]
         if entry["inherited"] or entry["deny"] or not rights:
             continue
-        principal_key = entry["sid"] or entry["user"].casefold()
+        principal_key = entry["sid"] or entry["user"].lower()
         task = grouped.setdefault((entry["connector"], principal_key), dict(
             connector=entry["connector"], server=entry["server"], user=entry["user"], extended_rights=[]))
         task["extended_rights"] = [r for r in EXTENDED_RIGHTS if r in rights or r in task["extended_rights"]]

@@ -58,6 +58,13 @@ def test_only_limits_by_name():
     assert _names(move) == ["B"] and _names(already) == ["C"]
 
 
+def test_only_names_a_connector_as_exchange_compares_names():
+    # Windows compares names ignoring case only: "Straße" and "Strasse" are two connectors.
+    connectors = [connector("Relay Strasse", OLD), connector("Relay Straße", OLD)]
+    move, _already = connectors_to_move(connectors, NEW, only=["RELAY STRASSE"])
+    assert _names(move) == ["Relay Strasse"]
+
+
 def test_a_current_smtp_certificate_with_a_key_has_no_problem():
     assert certificate_problems(by_thumbprint()["03221367"], JANUARY_2026) == []
 

@@ -183,3 +183,10 @@ def _ace(user, sid, rights, deny=False, inherited=False):
 ])
 def test_anyone_may_relay_reads_anonymous_and_everyone_by_sid(aces, relays):
     assert anyone_may_relay(aces) is relays
+
+
+def test_a_principal_name_matches_only_ignoring_case():
+    # Windows compares account names ignoring case only: EXLAB\\Strasse is not EXLAB\\Straße.
+    principal = Principal.from_input("EXLAB\\Strasse")
+    assert principal.matches("exlab\\STRASSE")
+    assert not principal.matches("EXLAB\\Straße")
