@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: mailflow.exchange contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Merging a module's options with the connection options of its kind."""
+"""Merging a module's options with the connection options of its kind; the task's arguments as given."""
 
 from __future__ import annotations
 
@@ -43,3 +43,15 @@ def merged_argument_spec(connection_spec, *specs):
             raise ValueError("options defined twice: %s" % ", ".join(sorted(clash)))
         merged.update(spec)
     return merged
+
+
+def task_arguments():
+    """The task's arguments as the controller sent them, before Ansible's type conversion.
+
+    Ansible turns a dict or a list given to a ``type: str`` option into its text ("{'add': ['x']}")
+    without a word; only here is the shape the user wrote still visible.
+    """
+    # Documented for modules that need the parameters as handed over (ansible.module_utils.basic).
+    from ansible.module_utils.basic import _load_params
+
+    return _load_params()

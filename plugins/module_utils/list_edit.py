@@ -182,13 +182,28 @@ def delta_parameter(kind, resolved, odata=False):
     return table
 
 
-def parse_options(params, rows):
+def check_single_valued(given, rows):
+    """Refuse a dict or a list ``given`` (the task's arguments as written) to a single-valued option.
+
+    Ansible would pass it on as its text ("{'add': ['x']}"), which would then be written as the value.
+    Raises InvalidValue.
+    """
+    for row in rows:
+        value = given.get(row.option)
+        if not row.kind.multi and isinstance(value, (dict, list)):
+            raise InvalidValue(row.option, value, row.kind.accepted or "one value", row.kind.noun,
+                               reason="%s only fits a multi-valued option" % ("an edit" if is_edit(value) else "a list"))
+
+
+def parse_options(params, rows, given=None):
     """Split the multi-valued options given as add/remove edits from the rest.
 
     Returns ({option: ListEdit} of the add/remove edits, the params with each edit left out and each
     ``set`` dict turned into its list), so engine.desired_values reads the rest as before.
+    ``given``: the task's arguments as written (argspec.task_arguments), checked by check_single_valued.
     Raises InvalidValue.
     """
+    check_single_valued(given or {}, rows)
     edits, plain = {}, dict(params)
     for row in rows:
         value = params.get(row.option)

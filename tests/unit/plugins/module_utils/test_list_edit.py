@@ -158,3 +158,25 @@ def test_the_rest_delta_carries_its_odata_type():
     delta = list_edit.Resolved(["203.0.113.9"], ["203.0.113.9"], [])
     assert list_edit.delta_parameter(SENDER_IP_ADDRESSES, delta, odata=True) == {
         "@odata.type": "#Exchange.GenericHashTable", "Add": ["203.0.113.9"]}
+
+
+# --- a dict or a list for a single-valued option ---------------------------------------------------
+
+@pytest.mark.parametrize("rows, option, value", [
+    (RC_ROWS, "comment", {"add": ["printer 5"]}),
+    (RC_ROWS, "fqdn", ["mail.contoso.com"]),
+    (IC_ROWS, "comment", {"set": ["x"]}),
+    (IC_ROWS, "name", {"add": "Relay"}),
+])
+def test_an_edit_or_a_list_for_a_single_valued_option_is_refused(rows, option, value):
+    # Ansible hands the module the text "{'add': ['printer 5']}" for a type str option: only the
+    # arguments as written show the mistake.
+    params = {option: str(value)}
+    with pytest.raises(InvalidValue, match=r"^%s: .*only fits a multi-valued option" % option):
+        list_edit.parse_options(params, rows, given={option: value})
+
+
+def test_text_for_a_single_valued_option_and_edits_for_multi_valued_ones_pass():
+    given = {"comment": "{'add': ['x']} is a fine comment", "remote_ip_ranges": {"add": ["10.1.2.5"]}}
+    edits, plain = list_edit.parse_options(dict(given), RC_ROWS, given=given)
+    assert list(edits) == ["remote_ip_ranges"] and plain["comment"] == given["comment"]
