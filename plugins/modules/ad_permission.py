@@ -64,7 +64,8 @@ options:
         V(ms-Exch-SMTP-Submit). Case-insensitive.
       - A list, which O(state) and O(exclusive) apply; or a dict with C(add) and/or C(remove) (lists), which
         grants and takes away rights in one task, or with C(set) alone, the principal's whole list of explicit
-        rights (like a list with O(exclusive=true)). With a dict, O(state) and O(exclusive) are not used.
+        rights (like a list with O(exclusive=true)). A dict says itself what goes, so it is refused with
+        O(state=absent) or O(exclusive=true), which would contradict it.
       - Each right is its own permission entry, added with C(Add-ADPermission) and removed with
         C(Remove-ADPermission), so runs granting different rights at the same time all land.
     type: raw
@@ -359,6 +360,11 @@ def _rights_edit(params):
     """extended_rights as a RightsEdit: a list with state/exclusive, or an add/remove/set dict."""
     value = params["extended_rights"]
     if isinstance(value, dict):
+        # A dict with state=absent would still grant its add list: the contradiction is refused, not guessed.
+        if params["state"] == "absent" or params["exclusive"]:
+            raise InvalidValue("extended_rights", value, "a list with state absent or exclusive true, or the dict "
+                               "with state present and exclusive false", noun="usable here",
+                               reason="a dict says itself what to add, remove or set")
         edit = list_edit.parse_edit_shape("extended_rights", value, _canonical_rights)
         if edit.whole is not None:
             return RightsEdit(edit.whole, [], True)

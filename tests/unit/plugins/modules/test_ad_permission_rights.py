@@ -22,10 +22,16 @@ def test_a_list_follows_state_and_exclusive():
     assert rights([SUBMIT], state="absent") == RightsEdit([], [SUBMIT], False)
 
 
-def test_a_dict_adds_and_removes_in_one_task_whatever_state_says():
-    assert rights({"add": [RELAY], "remove": ["ms-exch-smtp-submit"]}, state="absent") == \
-        RightsEdit([RELAY], [SUBMIT], False)
+def test_a_dict_adds_and_removes_in_one_task():
+    assert rights({"add": [RELAY], "remove": ["ms-exch-smtp-submit"]}) == RightsEdit([RELAY], [SUBMIT], False)
     assert rights({"set": [SUBMIT]}) == RightsEdit([SUBMIT], [], True)
+
+
+@pytest.mark.parametrize("state, exclusive", [("absent", False), ("present", True), ("absent", True)])
+def test_a_dict_with_state_absent_or_exclusive_is_refused(state, exclusive):
+    # state=absent with {add: [relay]} would otherwise grant relay to someone the task meant to take it from.
+    with pytest.raises(InvalidValue, match=r"^extended_rights: .*a dict says itself what to add, remove or set"):
+        rights({"add": [RELAY]}, state=state, exclusive=exclusive)
 
 
 @pytest.mark.parametrize("value, reason", [
