@@ -107,6 +107,7 @@ def resolve(option, current, edit, kind):
         return Resolved(list(edit.whole), [item for item in edit.whole if item not in current],
                         [item for item in current if item not in edit.whole])
     covers, overlaps = _comparison(kind)
+    _check_add_keeps_removals(option, edit, covers, overlaps)
     removed = []
     for item in edit.remove:
         for entry in current:
@@ -125,6 +126,21 @@ def resolve(option, current, edit, kind):
             added.append(item)
     after = kind.from_input(kept + added, option) if added or removed else current
     return Resolved(after, added, removed)
+
+
+def _check_add_keeps_removals(option, edit, covers, overlaps):
+    """Refuse an added range that would accept again part of a range removed in the same edit.
+
+    An add inside a removed range is what to keep of it (remove 10.1.2.0/24, add 10.1.2.5); one that
+    reaches beyond it (add 10.1.2.0/24, remove 10.1.2.5) would leave the removed addresses accepted.
+    """
+    for item in edit.add:
+        for gone in edit.remove:
+            if overlaps(item, gone) and not covers(gone, item):
+                raise InvalidValue(
+                    "%s.add" % option, item, "values apart from the removed ones, or inside them (what to keep)",
+                    "addable with this remove", reason="it holds %s, which the same task removes; nothing was "
+                    "changed" % gone)
 
 
 def _comparison(kind):

@@ -106,6 +106,21 @@ def test_mixed_add_and_remove():
         list_edit.Resolved(["10.1.2.3", "10.1.2.6"], ["10.1.2.6"], ["10.1.2.4"])
 
 
+def test_adding_inside_a_removed_range_keeps_that_part():
+    assert resolved(["10.1.2.0/24"], {"remove": ["10.1.2.0/24"], "add": ["10.1.2.5"]}) == \
+        list_edit.Resolved(["10.1.2.5"], ["10.1.2.5"], ["10.1.2.0/24"])
+
+
+@pytest.mark.parametrize("current, value", [
+    (["10.1.2.5"], {"add": ["10.1.2.0/24"], "remove": ["10.1.2.5"]}),
+    ([], {"add": ["10.1.2.0/25"], "remove": ["10.1.2.64-10.1.2.200"]}),
+])
+def test_an_add_that_accepts_again_what_the_same_task_removes_is_refused(current, value):
+    # Afterwards the removed address would still be accepted, behind the admin's back.
+    with pytest.raises(InvalidValue, match=r"^remote_ip_ranges\.add: .*which the same task removes"):
+        resolved(current, value)
+
+
 def test_the_whole_value_reports_its_delta_too():
     assert resolved(["10.1.2.3", "10.1.2.4"], ["10.1.2.4", "10.1.2.9"]) == list_edit.Resolved(
         ["10.1.2.4", "10.1.2.9"], ["10.1.2.9"], ["10.1.2.3"])
