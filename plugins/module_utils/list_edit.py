@@ -12,7 +12,9 @@ IP ranges compare by the addresses they hold:
 - ``remove`` of a range takes away every entry inside it, so afterwards none of its addresses is
   accepted; an entry only partly inside it (a wider range that holds it, or one that straddles its
   edge) is refused rather than split into pieces behind the admin's back: removing one printer
-  from a /24 the connector accepts would otherwise turn one entry into several.
+  from a /24 the connector accepts would otherwise turn one entry into several;
+- an ``add`` inside a range removed in the same edit is what to keep of it; one reaching beyond it is
+  refused, since the removed addresses would stay accepted.
 
 Exchange edits a MultiValuedProperty parameter in place with ``@{Add=...; Remove=...}``
 (Set-InboundConnector.md, TrustedOrganizations: "To add or remove one or more values without
