@@ -45,7 +45,7 @@ def merged_argument_spec(connection_spec, *specs):
     return merged
 
 
-def task_arguments():
+def arguments_as_written():
     """The task's arguments as the controller sent them, before Ansible's type conversion.
 
     Ansible turns a dict or a list given to a ``type: str`` option into its text ("{'add': ['x']}")

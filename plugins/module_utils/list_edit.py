@@ -218,7 +218,7 @@ def parse_options(params, rows, given=None):
 
     Returns ({option: ListEdit} of the add/remove edits, the params with each edit left out and each
     ``set`` dict turned into its list), so engine.desired_values reads the rest as before.
-    ``given``: the task's arguments as written (argspec.task_arguments), checked by check_single_valued.
+    ``given``: the task's arguments as written (argspec.arguments_as_written), checked by check_single_valued.
     Raises InvalidValue.
     """
     check_single_valued(given or {}, rows)

@@ -236,7 +236,7 @@ outcome_unknown:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import engine, list_edit
-from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import task_arguments
+from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import arguments_as_written
 from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
@@ -411,7 +411,7 @@ def main():
     check_online_options(module)
     try:
         check_name(module.params["name"])
-        edits, plain = list_edit.parse_options(module.params, ROWS, task_arguments())
+        edits, plain = list_edit.parse_options(module.params, ROWS, arguments_as_written())
         desired = engine.desired_values(plain, ROWS)
         if module.params["state"] == "present":
             # On the options alone, before any call; again on the whole connector before any write.

@@ -444,7 +444,7 @@ outcome_unknown:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import engine, list_edit
-from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import task_arguments
+from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import arguments_as_written
 from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
     anyone_may_relay,
     anyone_may_submit,
@@ -700,7 +700,7 @@ def main():
     thumbprint = module.params["tls_certificate_thumbprint"]
     try:
         check_name(module.params["name"])
-        edits, plain = list_edit.parse_options(module.params, ROWS, task_arguments())
+        edits, plain = list_edit.parse_options(module.params, ROWS, arguments_as_written())
         desired = engine.desired_values(plain, ROWS)
         if thumbprint:
             thumbprint = _certificate_api().normalise_thumbprint(thumbprint, "tls_certificate_thumbprint")
