@@ -17,7 +17,7 @@ import math
 import time
 import uuid
 from datetime import datetime, timezone
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import online, online_auth
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
@@ -195,6 +195,22 @@ def _decode(response):
         return content.decode("utf-8", "replace").strip("\x00").strip() or None
 
 
+def on_endpoint(url, base):
+    """Whether ``url`` (a next page link) is on the Exchange endpoint ``base``: same scheme, host and port.
+
+    Compared as parts, not as text: exchange_url may spell the host in capitals, with a trailing dot or with
+    port 443, and Exchange's links do not.
+    """
+    try:
+        link, own = urlsplit(url), urlsplit(base)
+        ports = (link.port or 443, own.port or 443)
+    except ValueError:
+        return False
+    hosts = [(parts.hostname or "").rstrip(".") for parts in (link, own)]
+    return (link.scheme == own.scheme == "https" and "@" not in link.netloc and hosts[0] == hosts[1]
+            and bool(hosts[0]) and ports[0] == ports[1])
+
+
 def _is_not_allowed_to_call(decoded):
     # 401 {"error": {"code": "Unauthorized", "message": "User is not allowed to call Get-Mailbox"}}: the app's
     # token is fine, its Exchange role does not hold the cmdlet (MicrosoftDocs/office-docs-powershell#7970).
@@ -269,7 +285,7 @@ class OnlineClient:
                 self.applied.extend(applied_writes([(cmdlet, parameters or {})]))
                 return objects
             # The bearer token must only ever go to the Exchange endpoint.
-            if not url.startswith(self._endpoints.exchange_base + "/"):
+            if not on_endpoint(url, self._endpoints.exchange_base):
                 raise ExchangeError("refusing to follow a next page link to another host: %s" % url,
                                     cmdlet=cmdlet)
         raise ExchangeError("more than %d pages of %d objects: narrow the query" % (MAX_PAGES, PAGE_SIZE),

@@ -265,3 +265,23 @@ def test_a_decimal_retry_after_is_waited_for(monkeypatch):
                               _json(200, {"value": []})])
     assert client.invoke("Get-InboundConnector") == []
     assert slept == [1.5]
+
+
+@pytest.mark.parametrize("base", ["https://outlook.office365.com", "https://OUTLOOK.Office365.com",
+                                  "https://outlook.office365.com.", "https://outlook.office365.com:443"])
+def test_a_next_page_link_on_the_endpoint_is_followed_however_exchange_url_spells_the_host(base):
+    assert online_rest.on_endpoint("https://outlook.office365.com/adminapi/beta/t/InvokeCommand?$skiptoken=2", base)
+
+
+@pytest.mark.parametrize("link", [
+    "https://outlook.office365.com.evil.example/adminapi/beta/t/InvokeCommand",
+    "https://outlook.office365.com@evil.example/adminapi/beta/t/InvokeCommand",
+    "https://user@outlook.office365.com/adminapi/beta/t/InvokeCommand",
+    "http://outlook.office365.com/adminapi/beta/t/InvokeCommand",
+    "https://outlook.office365.com:8443/adminapi/beta/t/InvokeCommand",
+    "https://outlook.office365.com:99999/adminapi",
+    "/adminapi/beta/t/InvokeCommand",
+])
+def test_a_next_page_link_elsewhere_is_not_followed(link):
+    # The bearer token goes with the request for the next page.
+    assert not online_rest.on_endpoint(link, "https://outlook.office365.com")
