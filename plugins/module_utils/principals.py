@@ -31,9 +31,11 @@ WELL_KNOWN = {
 # in its canonical form only. MS-DTYP 2.4.2: at most 15 sub-authorities, each a 32-bit number; the
 # authority is 48 bits, printed in decimal below 2**32 and as 0x plus 12 hex digits above.
 # GUESS: fewer than 12 hex digits after 0x are read as the same number (the grammar asks for 12).
-_SID_SHAPE = re.compile(r"S-\d+-(0x|\d)", re.IGNORECASE)
+# Digits are ASCII only (re.ASCII): Python's \d and int() would read "S-1-5-\uff17" (a full-width 7) as S-1-5-7,
+# which Windows does not parse as a SID at all.
+_SID_SHAPE = re.compile(r"S-\d+-(0x|\d)", re.IGNORECASE | re.ASCII)
 _SID = re.compile(r"S-(?P<revision>\d+)-(?P<authority>0[xX][0-9a-fA-F]{1,12}|\d{1,15})(?P<subs>(?:-\d{1,10}){1,15})",
-                  re.IGNORECASE)
+                  re.IGNORECASE | re.ASCII)
 _MAX_SUB_AUTHORITY = 2 ** 32 - 1
 _MAX_AUTHORITY = 2 ** 48 - 1
 

@@ -50,7 +50,8 @@ def test_sids_are_read_as_windows_reads_them(typed, canonical):
 
 
 @pytest.mark.parametrize("text", ["S-2-5-7", "S-1-5", "S-1-5-4294967296", "S-1-0x1000000000000-1", "S-1-5-7-",
-                                  "S-1-5-0x7", "S-1-5-" + "-".join(["1"] * 16), "CONTOSO\\S-1-5-7"])
+                                  "S-1-5-0x7", "S-1-5-" + "-".join(["1"] * 16), "CONTOSO\\S-1-5-7",
+                                  "S-1-5-\uff17", "S-1-5-\u0667"])
 def test_what_is_no_sid(text):
     assert canonical_sid(text) is None
 
@@ -63,7 +64,7 @@ def test_anonymous_logon_spelled_with_leading_zeros_or_hex_is_anonymous(typed):
     assert relay_principal_needs_guard(principal.sid)
 
 
-@pytest.mark.parametrize("typed", ["S-1-5-99999999999", "S-2-5-7", "S-1-5-7x"])
+@pytest.mark.parametrize("typed", ["S-1-5-99999999999", "S-2-5-7", "S-1-5-7x", "S-1-5-\uff17"])
 def test_a_sid_shaped_user_that_is_no_sid_is_refused(typed):
     with pytest.raises(ValueError, match="is not a SID"):
         Principal.from_input(typed)
