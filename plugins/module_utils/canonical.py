@@ -619,6 +619,25 @@ def join_identity(server, name):
     return "%s\\%s" % (server, name)
 
 
+def _simple_upper(text):
+    """Each character's upper case where it is one character (ß stays ß), as Windows maps them."""
+    return "".join(char.upper() if len(char.upper()) == 1 else char for char in text)
+
+
+def same_name(left, right):
+    """Whether two object names (connectors, servers) are the same name to Exchange.
+
+    GUESS: Exchange compares names like Windows' ordinal ignore-case, one character's upper case for
+    another's. Python's lower() alone equates more than that (the Kelvin sign with k, the Ohm sign with ω)
+    and upper() alone other pairs (ſ with s), so two names are the same only when both agree: a name
+    Exchange may tell apart is never taken for another object's (at worst Exchange refuses a duplicate).
+    """
+    if left is None or right is None:
+        return False
+    left, right = str(left), str(right)
+    return left.lower() == right.lower() and _simple_upper(left) == _simple_upper(right)
+
+
 class Identity(Kind):
     """A server-scoped identity ``SERVER\\Name`` (Get-ReceiveConnector's Identity), canonical with
     the server part as SERVER canonicalises it and the name as given."""

@@ -9,7 +9,11 @@ import re
 import time
 
 from ansible_collections.mailflow.exchange.plugins.module_utils import engine
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+    InvalidValue,
+    UnexpectedExchangeValue,
+    same_name,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_table import ROWS
 from ansible_collections.mailflow.exchange.plugins.module_utils.retry import Backoff
@@ -74,7 +78,7 @@ def connector_values(obj):
 
 
 def _named(objects, name):
-    return [obj for obj in objects if isinstance(obj, dict) and str(obj.get("Name", "")).lower() == name.lower()]
+    return [obj for obj in objects if isinstance(obj, dict) and same_name(obj.get("Name"), name)]
 
 
 def get_connector(client, name):

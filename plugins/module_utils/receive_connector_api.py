@@ -14,6 +14,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import
     InvalidValue,
     UnexpectedExchangeValue,
     join_identity,
+    same_name,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_table import READ_TABLE, ROWS
@@ -67,13 +68,6 @@ def identity_of(server, name):
 def connector_values(obj):
     """A connector object as the module's options, in canonical form."""
     return engine.readable_values(clixml.object_to_values(obj, READ_TABLE), ROWS)
-
-
-def same_name(left, right):
-    """Whether two connector (or server) names are the same name to Exchange."""
-    # GUESS: Exchange compares names like Windows' ordinal ignore-case; lower() is that for the names
-    # a connector has (casefold() would also equate "ß" and "ss", which Windows does not).
-    return left is not None and right is not None and str(left).lower() == str(right).lower()
 
 
 def is_connector(obj, server, name=None):

@@ -424,3 +424,16 @@ def test_tls_name_empty_is_none(value):
                                  '<I>CN="open<S>CN=x', "<I>CN=x<S>CN="])
 def test_tls_name_rejects(bad):
     assert "is not a TLS certificate name" in rejects(c.TLS_CERTIFICATE_NAME, bad, "tls_certificate_name")
+
+
+@pytest.mark.parametrize("left, right, same", [
+    ("Default Frontend EX01", "default frontend ex01", True),
+    ("Relay Ärger", "RELAY ärger", True),
+    ("Relay k", "Relay \u212a", False),  # Kelvin sign: lower() is k, Windows' upper case of k is K
+    ("Relay s", "Relay \u017f", False),  # long s: upper() is S
+    ("Straße", "STRASSE", False),
+    ("Relay", None, False),
+])
+def test_same_name_only_where_windows_ignore_case_agrees(left, right, same):
+    # A receive connector read under the Get- page's Caution is the asked one only by this comparison.
+    assert c.same_name(left, right) is same

@@ -52,6 +52,20 @@ def test_a_read_returning_every_connector_finds_only_the_named_one():
     assert api.get_connector(AnsweringClient([RELAY_PRINTERS]), "Relay") is None
 
 
+@pytest.mark.parametrize("other", ["Relay \u212a", "Relay \u2126", "Relay \u212b", "Relay \u017f"])
+def test_a_read_returning_every_connector_never_takes_a_look_alike_name_for_the_asked_one(other):
+    # The Kelvin, Ohm and Angstrom signs lower() to k, ω and å, and the long s upper()s to S; Windows'
+    # ordinal ignore-case tells them apart, so under the Get- page's Caution the other connector came back
+    # for "Relay k" (and so on) and would have been changed or removed by its GUID.
+    asked = {"Relay \u212a": "Relay k", "Relay \u2126": "Relay \u03c9", "Relay \u212b": "Relay \u00e5",
+             "Relay \u017f": "Relay s"}[other]
+    assert api.get_connector(AnsweringClient([RELAY, {"Name": other, "Guid": GUID}]), asked) is None
+
+
+def test_names_differing_in_case_only_are_the_same_name():
+    assert api.get_connector(AnsweringClient([{"Name": "RELAY Ärger", "Guid": GUID}]), "relay ärger")["Guid"] == GUID
+
+
 def test_two_connectors_answering_to_the_name_are_an_error_not_a_choice():
     with pytest.raises(ExchangeError, match="2 inbound connectors named 'Relay'"):
         api.get_connector(AnsweringClient([RELAY, dict(RELAY, Guid="1" * 8 + GUID[8:])]), "Relay")
