@@ -160,6 +160,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
     connector_values,
     get_connector,
     list_connectors,
+    same_name,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils.relay_role_vars import NotOneRelay, role_vars
 
@@ -173,7 +174,7 @@ def _read(client, server, name):
         return [found] if found is not None else []
     connectors = list_connectors(client, server)
     if name:
-        connectors = [c for c in connectors if str(clixml.property_value(c, "Name")).lower() == name.lower()]
+        connectors = [c for c in connectors if same_name(clixml.property_value(c, "Name"), name)]
     return connectors
 
 
