@@ -70,6 +70,8 @@ CREDENTIAL_KINDS = ("certificate", "pfx", "client_secret")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
 
+_NOT_IN_BASE_URL = re.compile(r"[\s?#]")
+
 Endpoints = namedtuple("Endpoints", "authority exchange_base scope custom_authority")
 
 
@@ -129,8 +131,10 @@ def _url_problem(option, url, params):
         port = parts.port
     except ValueError:
         return form
-    # Tokens and bearer headers travel only over HTTPS.
-    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or parts.path.strip("/"):
+    # Tokens and bearer headers travel only over HTTPS. urlsplit drops spaces, tabs and an empty ? or #,
+    # which the base URL would still carry into each request (to the endpoint's root: "not found").
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or parts.path.strip("/") \
+            or _NOT_IN_BASE_URL.search(url):
         return form
     # https://outlook.office365.com@evil.example names the host evil.example: userinfo is never accepted.
     if "@" in parts.netloc:

@@ -137,6 +137,17 @@ def test_userinfo_is_always_refused(option, url, allow):
         online.check_online_options(StandInModule(client_secret="x", allow_custom_endpoints=allow, **{option: url}))
 
 
+@pytest.mark.parametrize("allow", [False, True])
+@pytest.mark.parametrize("url", ["https://outlook.office365.com?", "https://outlook.office365.com#",
+                                 " https://outlook.office365.com", "https://outlook.office365.com\t",
+                                 "https://outlook.office365.com/\n"])
+def test_a_base_url_with_an_empty_query_fragment_or_whitespace_is_refused(url, allow):
+    # urlsplit drops them, but each request URL would carry them: "?" sent every cmdlet to the endpoint's
+    # root, whose 404 read as "not found" (state=absent reported ok without looking).
+    with pytest.raises(Failed, match="exchange_url must be an https:// base URL"):
+        online.check_online_options(StandInModule(client_secret="x", allow_custom_endpoints=allow, exchange_url=url))
+
+
 @pytest.mark.parametrize("cloud, option, url", [
     ("commercial", "exchange_url", "https://outlook.office365.com"),
     ("commercial", "exchange_url", "https://OUTLOOK.office365.com:443/"),
