@@ -154,8 +154,8 @@ options:
         C(ms-Exch-SMTP-Submit) granted to them whatever the groups) where C(NT AUTHORITY\ANONYMOUS LOGON) (or
         C(Everyone), or a principal the guard cannot identify by SID or well-known name) holds
         C(ms-Exch-SMTP-Accept-Any-Recipient) (see M(mailflow.exchange.ad_permission)).
-      - Checked only when the task creates the connector or changes O(remote_ip_ranges), O(permission_groups)
-        or O(auth_mechanism), before anything is written. The full default range
+      - Checked only when the task creates the connector, changes O(remote_ip_ranges), O(permission_groups)
+        or O(auth_mechanism), or enables a disabled connector, before anything is written. The full default range
         C(0.0.0.0-255.255.255.255), C(0.0.0.0/0) and C(::/0) are always wider.
     type: int
     default: 256
@@ -554,14 +554,16 @@ class ReceiveConnectorTask:
         (ExternalAuthoritative: every permission, relay included, goes to the sender) or when it lets
         anonymous users in and Anonymous Logon or Everyone holds ms-Exch-SMTP-Accept-Any-Recipient
         (Microsoft, "Allow anonymous relay on Exchange servers"; "Receive connector authentication
-        mechanisms"). Only a change of the ranges, the permission groups or the auth mechanisms is checked:
-        an unrelated edit of an existing connector is not blocked.
+        mechanisms"). Only a change of the ranges, the permission groups or the auth mechanisms, or enabling
+        a disabled connector, is checked: an unrelated edit of an existing connector is not blocked.
         """
         params = self.module.params
         watched = ("remote_ip_ranges", "permission_groups", "auth_mechanism")
-        if params["allow_broad_relay"] or not any(
-                option in self.desired and (current is None or after.get(option) != current.get(option))
-                for option in watched):
+        changed = any(option in self.desired and (current is None or after.get(option) != current.get(option))
+                      for option in watched)
+        # A disabled relay takes no mail: enabling it opens it as much as widening it would.
+        enabling = current is not None and current.get("enabled") is False and after.get("enabled") is not False
+        if params["allow_broad_relay"] or not (changed or enabling):
             return
         if not broad_ranges(after.get("remote_ip_ranges"), params["relay_max_addresses"]):
             return
