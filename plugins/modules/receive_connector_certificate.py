@@ -54,6 +54,7 @@ options:
     description:
       - Only these connectors (names on O(server), case-insensitive), among those that name the replaced
         certificate.
+      - A name that is no receive connector of O(server) fails the task before anything is written.
     type: list
     elements: str
 """
@@ -153,6 +154,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
     guid_of,
     identity_of,
     list_connectors,
+    same_name,
 )
 
 
@@ -189,6 +191,7 @@ class RenewalTask:
         old = _certificate(certificates, old_thumbprint, "old_thumbprint", self.server) if old_thumbprint else None
         objects = list_connectors(self.client, self.server)
         connectors = [connector_values(obj) for obj in objects]
+        self._check_named(connectors)
         # Writes address each connector by its GUID, which no other object can match.
         self.guids = dict((identity_of(v["server"], v["name"]).lower(), guid_of(obj))
                           for v, obj in zip(connectors, objects))
@@ -212,6 +215,16 @@ class RenewalTask:
                                    before=dict(tls_certificate_name=item["before"]),
                                    after=dict(tls_certificate_name=item["after"])) for item in plan]
         return result
+
+    def _check_named(self, connectors):
+        """Each name in the connectors option is one of the server's connectors: a typo is refused, never read
+        as nothing to move."""
+        missing = [name for name in self.module.params["connectors"] or ()
+                   if not any(same_name(values["name"], name) for values in connectors)]
+        if missing:
+            self.module.fail_json(msg="connectors: %s is not a receive connector of %s (Get-ReceiveConnector -Server "
+                                      "%s); name connectors of that server, nothing was changed"
+                                      % (", ".join(missing), self.server, self.server))
 
     @staticmethod
     def _plan(move, new_name):
