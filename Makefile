@@ -115,7 +115,8 @@ help:
 	@echo 'make lint         ansible-lint (production profile) on roles/ and playbooks/'
 	@echo 'make docs         antsibull-docs lint and HTML site ($(BUILD_DIR)/docs), ansible-doc of every plugin, changelog lint'
 	@echo 'make galaxy-install-test  build the tarball, install it into an empty directory, run the demo from there'
-	@echo 'make packaging-tests      AWX credential types through ansible-runner, execution environment, module_defaults groups'
+	@echo 'make packaging-tests      AWX credential types through ansible-runner, execution environment, module_defaults groups,'
+	@echo '                          the relay report in headless Chromium (needs the chromium package)'
 	@echo 'make secrets-scan run the relay playbooks at -vvvv against a lab and grep for every secret'
 	@echo 'make bench        benchmark against lab servers (not part of test; BENCH_* set sizes)'
 	@echo 'make lab-start    start the lab in the background ($(LAB_STATE)/lab.json); LAB_VARIANTS="NAME[=VALUE] ..." plays variants'
@@ -349,11 +350,14 @@ galaxy-install-test: venv
 	@mkdir -p $(JUNIT_DIR)/packaging
 	@$(PACKAGING_PYTEST) tests/packaging/test_galaxy_install.py --junitxml $(JUNIT_DIR)/packaging/galaxy.xml
 
+# The relay report's test opens it in headless Chromium (Debian's chromium package; .ci/run installs it) and
+# leaves a screenshot in $(BUILD_DIR)/relay-report-browser.
 packaging-tests: venv
-	@echo '==> AWX credential types (ansible-runner), execution environment, module_defaults, role argument specs'
+	@echo '==> AWX credential types (ansible-runner), execution environment, module_defaults, role argument specs, relay report in Chromium'
 	@mkdir -p $(JUNIT_DIR)/packaging
-	@$(PACKAGING_PYTEST) tests/packaging/test_awx_credentials.py tests/packaging/test_execution_environment.py \
-		tests/packaging/test_module_defaults.py --junitxml $(JUNIT_DIR)/packaging/artifacts.xml
+	@BUILD_DIR=$(BUILD_DIR) $(PACKAGING_PYTEST) tests/packaging/test_awx_credentials.py \
+		tests/packaging/test_execution_environment.py tests/packaging/test_module_defaults.py \
+		tests/packaging/test_relay_report_browser.py --junitxml $(JUNIT_DIR)/packaging/artifacts.xml
 
 # The demo and tests/secrets/failing.yml at -vvvv with --diff and ANSIBLE_LOG_PATH, against a lab of
 # its own; fails if a password, PFX password, client secret, private key line or issued token shows up.

@@ -51,15 +51,31 @@ _value:
   type: str
 """
 
+import math
+import unicodedata
 from html import escape
 
 from ansible.errors import AnsibleFilterError
 
-# Picture geometry in pixels.
-_BOX_WIDTH = 220
+# Picture geometry in pixels. Boxes and the gaps between them grow with their text.
+_MIN_BOX_WIDTH = 160
 _BOX_HEIGHT = 58
-_GAP = 54
+_BOX_PADDING = 14
+_MIN_GAP = 54
 _MARGIN = 12
+_LABEL_SIZE, _DETAIL_SIZE, _ARROW_SIZE = 12, 10, 9
+# Longer texts are shortened with an ellipsis; the box's <title> (a tooltip) keeps them whole.
+_LONGEST_TEXT = 80
+# Advance widths in em, rounded up: the wider of DejaVu Sans Bold and Liberation Sans (Arial's metrics), as
+# Chromium measured them, so a box sized from them holds its text in the usual sans-serif fonts, bold or not.
+_EM_WIDTHS = {
+    0.35: " 'ijl", 0.4: ",./:;I\\|", 0.45: "-f", 0.5: "!()[]`rt", 0.55: '"*', 0.6: "J_csz", 0.65: "?Lx",
+    0.7: "$0123456789EFTaekovy", 0.75: "CPSYZbdghnpqu{}", 0.8: "ABKRVX", 0.85: "#+<=>DGHNOQU^~", 0.9: "&",
+    0.95: "w", 1.0: "M", 1.05: "%@m", 1.15: "W",
+}
+_CHAR_EM = {char: width for width, chars in _EM_WIDTHS.items() for char in chars}
+# Anything else (accents, other scripts, symbols) counts as wide as the widest letter.
+_OTHER_EM = 1.15
 _STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; max-width: 70em; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #ccc; }
@@ -105,42 +121,65 @@ def _arrow_labels(path, count):
     return labels
 
 
+def _text_width(text, size):
+    """An upper bound of the text's width in pixels at font size ``size`` (accented letters as their base)."""
+    return size * sum(_CHAR_EM.get(unicodedata.normalize("NFKD", char)[:1], _OTHER_EM) for char in text)
+
+
+def _shorten(text):
+    text = str(text or "")
+    return text if len(text) <= _LONGEST_TEXT else text[:_LONGEST_TEXT - 1] + "\u2026"
+
+
+def _box_width(label, detail):
+    text = max(_text_width(_shorten(label), _LABEL_SIZE), _text_width(_shorten(detail), _DETAIL_SIZE))
+    return max(_MIN_BOX_WIDTH, int(math.ceil(text)) + 2 * _BOX_PADDING)
+
+
+def _gap_width(arrow_label):
+    return max(_MIN_GAP, int(math.ceil(_text_width(arrow_label, _ARROW_SIZE))) + 12)
+
+
+def _box(left, top, width, node, highlighted):
+    """One box with its two lines; its <title> (a tooltip) holds both texts in full."""
+    label, detail = node
+    middle = left + width // 2
+    return ('<g><title>%s</title>'
+            '<rect x="%d" y="%d" width="%d" height="%d" rx="8" fill="%s" stroke="#555"/>'
+            '<text x="%d" y="%d" font-size="%d" text-anchor="middle" font-weight="bold">%s</text>'
+            '<text x="%d" y="%d" font-size="%d" text-anchor="middle">%s</text></g>'
+            % (_text("%s %s" % (label, detail)), left, top, width, _BOX_HEIGHT, "#e3f2fd" if highlighted else "#fff8e1",
+               middle, top + 23, _LABEL_SIZE, _text(_shorten(label)),
+               middle, top + 41, _DETAIL_SIZE, _text(_shorten(detail))))
+
+
+def _arrow(start, top, gap, label):
+    middle = top + _BOX_HEIGHT // 2
+    return ('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#555" marker-end="url(#arrow)"/>'
+            '<text x="%d" y="%d" font-size="%d" text-anchor="middle">%s</text>'
+            % (start, middle, start + gap - 2, middle, start + gap // 2, top - 6, _ARROW_SIZE, _text(label)))
+
+
 def _svg(path):
     nodes = _nodes(path)
     if not nodes:
         return ""
     labels = _arrow_labels(path, len(nodes))
-    width = _MARGIN * 2 + len(nodes) * _BOX_WIDTH + (len(nodes) - 1) * _GAP
-    height = _BOX_HEIGHT + 2 * _MARGIN + 18
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" aria-label="relay path">'
-             % (width, height),
-             '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
-             '<path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>']
+    widths = [_box_width(label, detail) for label, detail in nodes]
+    gaps = [_gap_width(label) for label in labels]
     top = _MARGIN + 18
-    for number, (label, detail) in enumerate(nodes):
-        left = _MARGIN + number * (_BOX_WIDTH + _GAP)
-        fill = "#e3f2fd" if number in (0, len(nodes) - 1) else "#fff8e1"
-        parts.append('<rect x="%d" y="%d" width="%d" height="%d" rx="8" fill="%s" stroke="#555"/>'
-                     % (left, top, _BOX_WIDTH, _BOX_HEIGHT, fill))
-        # The full texts stay in <title> (a tooltip) when the box has to shorten them.
-        parts.append('<g><title>%s</title>' % _text("%s %s" % (label, detail)))
-        parts.append('<text x="%d" y="%d" font-size="12" text-anchor="middle" font-weight="bold">%s</text>'
-                     % (left + _BOX_WIDTH // 2, top + 23, _text(_shorten(label, 32))))
-        parts.append('<text x="%d" y="%d" font-size="10" text-anchor="middle">%s</text></g>'
-                     % (left + _BOX_WIDTH // 2, top + 41, _text(_shorten(detail, 42))))
-        if number < len(nodes) - 1:
-            start = left + _BOX_WIDTH
-            parts.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#555" marker-end="url(#arrow)"/>'
-                         % (start, top + _BOX_HEIGHT // 2, start + _GAP - 2, top + _BOX_HEIGHT // 2))
-            parts.append('<text x="%d" y="%d" font-size="9" text-anchor="middle">%s</text>'
-                         % (start + _GAP // 2, top - 6, _text(labels[number])))
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _shorten(text, limit=26):
-    text = str(text or "")
-    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+    parts = []
+    left = _MARGIN
+    for number, node in enumerate(nodes):
+        parts.append(_box(left, top, widths[number], node, number in (0, len(nodes) - 1)))
+        left += widths[number]
+        if number < len(gaps):
+            parts.append(_arrow(left, top, gaps[number], labels[number]))
+            left += gaps[number]
+    return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" aria-label="relay path">'
+            '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
+            '<path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>%s</svg>'
+            % (left + _MARGIN, top + _BOX_HEIGHT + _MARGIN, "".join(parts)))
 
 
 def _hop_table(hops):

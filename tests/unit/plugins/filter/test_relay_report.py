@@ -45,3 +45,33 @@ def test_the_page_shows_the_path_the_hops_and_the_preview():
 def test_input_must_be_a_list_of_dicts():
     with pytest.raises(AnsibleFilterError):
         relay_report("not a list")
+
+
+def _boxes(page):
+    """(rect width, [texts], title) of each box of the first picture."""
+    svg = ElementTree.fromstring(page[page.index("<svg"):page.index("</svg>") + len("</svg>")])
+    namespace = "{http://www.w3.org/2000/svg}"
+    return [(int(group.find(namespace + "rect").get("width")), [text.text for text in group.iter(namespace + "text")],
+             group.find(namespace + "title").text) for group in svg.iter(namespace + "g")]
+
+
+def _report(connector, host):
+    message = MESSAGE.replace("MAIL1.contoso.local", host)
+    return relay_report([dict(title="t", hops=received_hops(message), connector=connector,
+                              recipient="someone@example.net")])
+
+
+def test_a_box_grows_with_its_text_and_shows_names_of_64_characters_whole():
+    connector, host = "ANONYMOUS RELAY WIN-CTD3L0RGEN4 " + "W" * 32, "WIN-CTD3L0RGEN4." + "w" * 37 + ".contoso.com"
+    short_width = _boxes(_report("RELAY", "MAIL1"))[1][0]
+    width, texts, title = _boxes(_report(connector, host))[1]
+    assert texts == [host, "connector: " + connector]
+    assert width > short_width
+    assert title == "%s connector: %s" % (host, connector)
+
+
+def test_a_longer_text_is_shortened_and_its_tooltip_keeps_it_whole():
+    host = "relay-" + "x" * 120 + ".contoso.com"
+    width, texts, title = _boxes(_report("RELAY", host))[1]
+    assert texts[0].endswith("\u2026") and len(texts[0]) == 80 and host.startswith(texts[0][:-1])
+    assert host in title
