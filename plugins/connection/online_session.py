@@ -185,10 +185,12 @@ EXAMPLES = r"""
         restrict_domains_to_ip_addresses: true
 """
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import online, online_auth
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeConnectionError
-from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import OnlineClient
-from ansible_collections.mailflow.exchange.plugins.module_utils.session import ONLINE
+from ansible_collections.mailflow.exchange.plugins.module_utils._online import client as online
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._online import auth as online_auth
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeConnectionError
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.rest import OnlineClient
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import ONLINE
 from ansible_collections.mailflow.exchange.plugins.plugin_utils.exchange_session import (
     ExchangeSession,
     params_from_options,

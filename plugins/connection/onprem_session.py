@@ -201,9 +201,9 @@ EXAMPLES = r"""
         extended_rights: [ms-Exch-SMTP-Accept-Any-Recipient]
 """
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import onprem
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeConnectionError
-from ansible_collections.mailflow.exchange.plugins.module_utils.session import ONPREM, encode_objects
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem import client as onprem
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeConnectionError
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import ONPREM, encode_objects
 from ansible_collections.mailflow.exchange.plugins.plugin_utils.exchange_session import (
     ExchangeSession,
     params_from_options,
@@ -237,7 +237,7 @@ class Connection(ExchangeSession):
         return params
 
     def _new_client(self, params, warn):
-        from ansible_collections.mailflow.exchange.plugins.module_utils.onprem_psrp import OnPremClient
+        from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.psrp import OnPremClient
 
         return OnPremClient(params)
 

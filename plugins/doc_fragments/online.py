@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Connection options of every Exchange Online module (declared once in module_utils/online.py).
+    # Connection options of every Exchange Online module (declared once in module_utils/_online/client.py).
     DOCUMENTATION = r"""
 options:
   tenant:

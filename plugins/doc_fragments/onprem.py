@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Connection options of every on-premises module (declared once in module_utils/onprem.py).
+    # Connection options of every on-premises module (declared once in module_utils/_onprem/client.py).
     DOCUMENTATION = r"""
 options:
   host:

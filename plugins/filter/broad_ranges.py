@@ -56,8 +56,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import IP_RANGES, InvalidValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import DEFAULT_MAX_ADDRESSES, broad_ranges
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import IP_RANGES, InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import DEFAULT_MAX_ADDRESSES, broad_ranges
 
 
 def broad_ranges_filter(ranges, max_addresses=DEFAULT_MAX_ADDRESSES, option="remote IP ranges"):

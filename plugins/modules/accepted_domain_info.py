@@ -94,15 +94,15 @@ accepted_domains:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.accepted_domain_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._server.accepted_domain import (
     accepted_domain_values,
     covers,
     list_accepted_domains,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.domains import SMTP_DOMAIN
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import SMTP_DOMAIN
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
     check_connection_options,
     onprem_argument_spec,
     onprem_client,

@@ -189,8 +189,10 @@ from typing import NamedTuple
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import clixml, list_edit
-from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import list_edit
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import (
     EXTENDED_RIGHTS,
     RELAY_RIGHT,
     SUBMIT_RIGHT,
@@ -201,27 +203,27 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_ap
     read_aces,
     server_name_of,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     IP_RANGES,
     SERVER,
     InvalidValue,
     UnexpectedExchangeValue,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import failure_result, run_rereading
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
     check_connection_options,
     onprem_argument_spec,
     onprem_client,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.principals import Principal
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import Principal
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     check_name,
     distinguished_name_of,
     get_connector,
     identity_of,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import (
     open_relay_problem,
     relay_principal_needs_guard,
 )

@@ -154,33 +154,33 @@ exported:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
-from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import (
     EXTENDED_RIGHTS,
     RELAY_RIGHT,
     read_aces,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     IP_RANGES,
     SERVER,
     InvalidValue,
     UnexpectedExchangeValue,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.export_file import export, export_argument_spec
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.export_file import export, export_argument_spec
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
     onprem_client,
     check_connection_options,
     onprem_argument_spec,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.principals import Principal
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import Principal
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     check_name,
     get_connector,
     identity_of,
     list_connectors,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import broad_ranges
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import broad_ranges
 
 # Anonymous relay: the principals that stand for "anyone who connects" (as in ad_permission).
 _ANYONE = ("S-1-5-7", "S-1-1-0")

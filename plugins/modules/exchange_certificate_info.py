@@ -160,19 +160,19 @@ certificates:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     SERVER,
     InvalidValue,
     UnexpectedExchangeValue,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._server.certificate import (
     cryptography_import_error,
     certificates_of,
     normalise_thumbprint,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.domains import SMTP_DOMAIN
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import SMTP_DOMAIN
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
     check_connection_options,
     onprem_argument_spec,
     onprem_client,

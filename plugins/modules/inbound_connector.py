@@ -235,12 +235,14 @@ outcome_unknown:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import engine, list_edit
-from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import arguments_as_written
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
-from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import list_edit
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.argspec import arguments_as_written
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import failure_result, run_rereading
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import (
     ROWS,
     already_exists,
     check_name,
@@ -252,12 +254,12 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connecto
     read_until,
     write_identity,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_table import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.table import (
     CONNECTOR_TYPES,
     NEW_CONNECTOR_DEFAULTS,
     REQUIRED_ON_CREATE,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.online import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import (
     check_online_options,
     online_argument_spec,
     online_client,

@@ -111,15 +111,15 @@ audited:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import inbound_connector_audit_rules as rules
-from ansible_collections.mailflow.exchange.plugins.module_utils.audit import AUDIT_SPEC, report
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector import audit_rules as rules
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.audit import AUDIT_SPEC, report
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import (
     connector_values,
     list_connectors,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.online import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import (
     check_online_options,
     online_argument_spec,
     online_client,

@@ -121,20 +121,20 @@ exported:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.export_file import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.export_file import (
     export,
     export_argument_spec,
     task_arguments,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import (
     check_name,
     connector_values,
     list_connectors,
     open_relay_problem,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.online import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import (
     check_online_options,
     online_argument_spec,
     online_client,

@@ -99,14 +99,14 @@ import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_attribution import attribute
-from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.attribution import attribute
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import (
     connector_values,
     list_connectors,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.online import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import (
     check_online_options,
     online_argument_spec,
     online_client,

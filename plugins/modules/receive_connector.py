@@ -443,22 +443,24 @@ outcome_unknown:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import engine, list_edit
-from ansible_collections.mailflow.exchange.plugins.module_utils.argspec import arguments_as_written
-from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import list_edit
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.argspec import arguments_as_written
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import (
     anyone_may_relay,
     anyone_may_submit,
     read_aces,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import failure_result, run_rereading
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
     check_connection_options,
     onprem_argument_spec,
     onprem_client,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     ROWS,
     check_name,
     as_exchange_stores,
@@ -469,8 +471,8 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connecto
     identity_of,
     is_connector,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.principals import ANONYMOUS_LOGON_SID
-from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import ANONYMOUS_LOGON_SID
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import (
     DEFAULT_MAX_ADDRESSES,
     broad_ranges,
     open_relay_problem,
@@ -690,7 +692,7 @@ class ReceiveConnectorTask:
 
 def _certificate_api():
     """Loaded for tls_certificate_thumbprint only: a task without it need not load certificate reading."""
-    from ansible_collections.mailflow.exchange.plugins.module_utils import certificate_api
+    from ansible_collections.mailflow.exchange.plugins.module_utils._server import certificate as certificate_api
 
     return certificate_api
 

@@ -123,30 +123,30 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import engine
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     SERVER,
     InvalidValue,
     UnexpectedExchangeValue,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._server.certificate import (
     cryptography_import_error,
     CertificateNotUsable,
     certificates_of,
     normalise_thumbprint,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_renewal import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.certificate_renewal import (
     certificate_problems,
     connectors_to_move,
     fqdn_problems,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
     onprem_client,
     check_connection_options,
     onprem_argument_spec,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     ROWS,
     check_name,
     connector_values,

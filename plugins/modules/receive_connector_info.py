@@ -138,31 +138,31 @@ exported:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     SERVER,
     InvalidValue,
     UnexpectedExchangeValue,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.export_file import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.export_file import (
     export,
     export_argument_spec,
     task_arguments,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
     check_connection_options,
     onprem_argument_spec,
     onprem_client,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     check_name,
     connector_values,
     get_connector,
     list_connectors,
     same_name,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.relay_role_vars import NotOneRelay, role_vars
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.role_vars import NotOneRelay, role_vars
 
 _HEADER = ("Receive connectors exported by mailflow.exchange.receive_connector_info (%s).\n"
            "Values unset on the server are left out; applying this file to the same server changes nothing.")

@@ -186,20 +186,20 @@ import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import BINDINGS, SERVER, InvalidValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.connector_selection import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import BINDINGS, SERVER, InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.selection import (
     canonical_planned,
     parse_binding,
     planned_moves,
     select,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
     onprem_client,
     check_connection_options,
     onprem_argument_spec,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     connector_values,
     list_connectors,
 )

@@ -171,29 +171,29 @@ audited:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import relay_audit_rules as rules
-from ansible_collections.mailflow.exchange.plugins.module_utils.accepted_domain_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector import audit_rules as rules
+from ansible_collections.mailflow.exchange.plugins.module_utils._server.accepted_domain import (
     accepted_domain_values,
     list_accepted_domains,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import read_aces
-from ansible_collections.mailflow.exchange.plugins.module_utils.audit import AUDIT_SPEC, report
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import read_aces
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.audit import AUDIT_SPEC, report
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     SERVER,
     InvalidValue,
     UnexpectedExchangeValue,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._server.certificate import (
     cryptography_import_error,
     certificates_of,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
     onprem_client,
     check_connection_options,
     onprem_argument_spec,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     connector_values,
     list_connectors,
 )

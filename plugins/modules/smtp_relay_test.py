@@ -381,15 +381,15 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.smtp_expect import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._smtp.expect import (
     EXPECTATIONS,
     option_problems,
     outcome_summary,
     unmet_expectations,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.smtp_message import build_message
-from ansible_collections.mailflow.exchange.plugins.module_utils.smtp_session import RelaySession, SmtpSessionError
-from ansible_collections.mailflow.exchange.plugins.module_utils.smtp_tls import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._smtp.message import build_message
+from ansible_collections.mailflow.exchange.plugins.module_utils._smtp.session import RelaySession, SmtpSessionError
+from ansible_collections.mailflow.exchange.plugins.module_utils._smtp.tls import (
     CRYPTOGRAPHY_IMPORT_ERROR,
     TlsSetupError,
     client_context,

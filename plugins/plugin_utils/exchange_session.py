@@ -8,7 +8,7 @@ host and play run, like netcommon's httpapi) and lets modules call its public me
 over a JSON-RPC socket. Modules still run on the controller: exec_command, put_file
 and fetch_file go to the local connection (NetworkConnectionBase does that).
 
-The session answers with JSON text (module_utils/session.py is the other end). A
+The session answers with JSON text (module_utils/_common/session.py is the other end). A
 broken session is reopened once, and the call repeated only when it certainly did
 not run or is a read; a write with an unknown outcome is reported, never repeated.
 
@@ -17,7 +17,7 @@ session_identity.py): hosts that share an address but not their tenant, credenti
 or endpoints each get their own, and a process refuses a request made with other
 settings than its own. It serves only processes of its playbook run
 (plugin_utils/session_peer.py), never returns a secret setting, and runs only the
-cmdlets the modules use (module_utils/session.py SESSION_CMDLETS).
+cmdlets the modules use (module_utils/_common/session.py SESSION_CMDLETS).
 
 The plugin declares itself non-persistent on purpose. For a persistent connection,
 ansible-core starts its ansible-connection helper (a new Python process that loads
@@ -46,12 +46,12 @@ from ansible.plugins.loader import connection_loader
 from ansible.utils.display import Display
 from ansible.utils.path import unfrackpath
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import (
     ExchangeConnectionError,
     ExchangeError,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.retry import all_reads
-from ansible_collections.mailflow.exchange.plugins.module_utils.session import error_to_data, refused_cmdlets
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import all_reads
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import error_to_data, refused_cmdlets
 from ansible_collections.mailflow.exchange.plugins.plugin_utils.playbook_watch import watch_playbook
 from ansible_collections.mailflow.exchange.plugins.plugin_utils.session_identity import (
     remove_run_key,
@@ -101,7 +101,7 @@ def params_from_options(spec, options, renamed):
 
     ``renamed`` maps a spec option to the plugin option holding it (e.g. host ->
     remote_addr); options the spec lacks are not passed (kerberos_* before
-    module_utils/kerberos.py exists), options the plugin lacks take the spec's default.
+    module_utils/_onprem/kerberos.py exists), options the plugin lacks take the spec's default.
     """
     params = {}
     for name, option_spec in spec.items():
@@ -113,7 +113,7 @@ def params_from_options(spec, options, renamed):
 class ExchangeSession(NetworkConnectionBase):
     """A persistent connection holding one Exchange client; subclasses say which.
 
-    Subclasses set ``kind`` (module_utils/session.py ONPREM or ONLINE) and implement
+    Subclasses set ``kind`` (module_utils/_common/session.py ONPREM or ONLINE) and implement
     ``_client_params`` (the options as the client's params, or raise ExchangeError),
     ``_new_client(params, warn)``, ``_warnings(params)`` and ``_encode(output)``.
     """

@@ -29,7 +29,7 @@ ONLINE_TYPE = TYPES_DIR / 'exchange_online_certificate.yml'
 LAB_ENDPOINTS_TYPE = Path(__file__).parent / 'lab_endpoints_credential.yml'
 # What only a test service needs: never settable through a shipped credential type.
 ENDPOINT_OVERRIDES = {'EXO_AUTHORITY_URL', 'EXO_EXCHANGE_URL', 'EXO_ALLOW_CUSTOM_ENDPOINTS'}
-# The Kerberos options of the on-prem connection (contract K; module_utils/kerberos.py).
+# The Kerberos options of the on-prem connection (contract K; module_utils/_onprem/kerberos.py).
 KERBEROS_VARIABLES = {'EXCHANGE_KERBEROS_REALM', 'EXCHANGE_KERBEROS_KDC', 'EXCHANGE_KERBEROS_HOSTNAME'}
 # Fields AWX knows for a custom credential type's input (AWX's CredentialTypeInputField).
 FIELD_KEYS = {'id', 'type', 'label', 'help_text', 'secret', 'multiline', 'choices', 'format', 'ask_at_runtime'}

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import onprem_argument_spec
-from ansible_collections.mailflow.exchange.plugins.module_utils.online import online_argument_spec
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import onprem_argument_spec
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import online_argument_spec
 
 
 def validated(spec, **params):

@@ -3,8 +3,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import canonical as c
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import canonical as c
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     InvalidValue,
     UnexpectedExchangeValue,
 )

@@ -17,10 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import certificate_api, clixml, nrbf
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.domains import certificate_name_covers
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_table import READ_TABLE
+from ansible_collections.mailflow.exchange.plugins.module_utils._server import certificate as certificate_api
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import nrbf
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import certificate_name_covers
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.table import READ_TABLE
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 E19 = DATA / "E19-GetExchangeCertificate.xml"

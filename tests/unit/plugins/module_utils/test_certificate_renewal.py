@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
-from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import Certificate
-from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_renewal import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._server.certificate import Certificate
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.certificate_renewal import (
     certificate_problems,
     connectors_to_move,
     fqdn_problems,

@@ -7,14 +7,14 @@ import pytest
 from pypsrp.complex_objects import GenericComplexObject
 from pypsrp.serializer import Serializer
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     BINDINGS,
     BOOL,
     IP_RANGES,
     UnexpectedExchangeValue,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_table import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.table import (
     READ_TABLE,
     ROWS,
 )

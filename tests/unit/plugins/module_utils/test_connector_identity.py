@@ -10,10 +10,10 @@ import os
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import clixml
-from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import read_aces
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import read_aces
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     check_name,
     distinguished_name_of,
     get_connector,

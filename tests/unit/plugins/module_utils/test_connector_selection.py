@@ -8,8 +8,8 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.connector_selection import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.selection import (
     canonical_planned,
     planned_moves,
     select,

@@ -8,9 +8,11 @@ import os
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import clixml, engine
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     ROWS,
     check_name,
     combination_problems,

@@ -8,7 +8,7 @@ import os
 
 import yaml
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.export_file import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.export_file import (
     render,
     task_arguments,
     write_if_changed,

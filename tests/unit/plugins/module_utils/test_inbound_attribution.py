@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_attribution import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.attribution import (
     attribute,
     certificate_name_matches,
 )

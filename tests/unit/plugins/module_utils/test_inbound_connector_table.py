@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import engine
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue, UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import (
     check_name,
     combination_problems,
     connector_values,
@@ -20,7 +20,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connecto
     list_connectors,
     open_relay_problem,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_table import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.table import (
     NEW_CONNECTOR_DEFAULTS,
     ROW_BY_OPTION,
     ROWS,

@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import kerberos
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import ONPREM_CONNECTION_SPEC
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem import kerberos
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import ONPREM_CONNECTION_SPEC
 
 gssapi_raw = pytest.importorskip("gssapi.raw.misc")
 krb5 = pytest.importorskip("krb5")

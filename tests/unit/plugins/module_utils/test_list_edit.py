@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import list_edit
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import list_edit
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     BINDINGS,
     IP_RANGES,
     SENDER_DOMAINS,
@@ -15,9 +15,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import
     FlagsKind,
     InvalidValue,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_table import AUTH_MECHANISMS
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_table import ROWS as RC_ROWS
-from ansible_collections.mailflow.exchange.plugins.module_utils.inbound_connector_table import ROWS as IC_ROWS
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.table import AUTH_MECHANISMS
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.table import ROWS as RC_ROWS
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.table import ROWS as IC_ROWS
 
 AUTH = FlagsKind(AUTH_MECHANISMS)
 

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import online_auth
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeConnectionError
+from ansible_collections.mailflow.exchange.plugins.module_utils._online import auth as online_auth
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeConnectionError
 
 NOW = datetime.now(timezone.utc)
 PFX_PASSWORD = "s3cret-Pfx!"

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import online
-from ansible_collections.mailflow.exchange.plugins.module_utils.online_rest import OnlineClient
+from ansible_collections.mailflow.exchange.plugins.module_utils._online import client as online
+from ansible_collections.mailflow.exchange.plugins.module_utils._online import clouds
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.rest import OnlineClient
 
 TENANT_ID = "6babcaad-604b-40ac-a9d7-9fd97c0b779f"
 
@@ -96,7 +97,7 @@ def test_secret_and_no_validation_are_warned_about():
     ("china", "https://login.chinacloudapi.cn/" + TENANT_ID, "https://partner.outlook.cn/.default"),
 ])
 def test_cloud_endpoints(cloud, authority, scope):
-    found = online.endpoints(StandInModule(cloud=cloud).params)
+    found = clouds.endpoints(StandInModule(cloud=cloud).params)
     assert (found.authority, found.scope, found.custom_authority) == (authority, scope, False)
     assert found.exchange_base == scope[:-len("/.default")]
 
@@ -104,7 +105,7 @@ def test_cloud_endpoints(cloud, authority, scope):
 def test_overrides_move_the_transport_not_the_token_audience():
     params = StandInModule(authority_url="https://127.0.0.1:9443/", exchange_url="https://127.0.0.1:9444",
                            allow_custom_endpoints=True).params
-    found = online.endpoints(params)
+    found = clouds.endpoints(params)
     assert found.authority == "https://127.0.0.1:9443/" + TENANT_ID
     assert found.exchange_base == "https://127.0.0.1:9444"
     assert found.scope == "https://outlook.office365.com/.default"

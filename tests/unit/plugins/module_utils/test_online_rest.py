@@ -14,8 +14,8 @@ import pytest
 import requests
 from urllib3.response import HTTPResponse
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import online_rest
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._online import rest as online_rest
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import (
     ExchangeConnectionError,
     ExchangeError,
     ExchangeOutcomeUnknown,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeError, ExchangeOutcomeUnknown
-from ansible_collections.mailflow.exchange.plugins.module_utils.outcome import failure_result, run_rereading
-from ansible_collections.mailflow.exchange.plugins.module_utils.retry import Backoff, all_reads, is_read
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError, ExchangeOutcomeUnknown
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import failure_result, run_rereading
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import Backoff, all_reads, is_read
 
 
 def test_backoff_is_bounded_by_attempts_and_total():

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import (
     RELAY_RIGHT,
     Ace,
     anyone_may_relay,
     canonical_rights,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.canonical import InvalidValue
-from ansible_collections.mailflow.exchange.plugins.module_utils.ip_ranges import range_size, total_addresses
-from ansible_collections.mailflow.exchange.plugins.module_utils.principals import Principal, canonical_sid, sid_in
-from ansible_collections.mailflow.exchange.plugins.module_utils.relay_guard import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.ip_ranges import range_size, total_addresses
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import Principal, canonical_sid, sid_in
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import (
     broad_ranges,
     open_relay_problem,
     relay_principal_needs_guard,
@@ -162,7 +162,7 @@ class _Switch:
 @pytest.mark.parametrize("value, expected", [(True, True), (False, False), (None, False),
                                              (_Switch(True), True), (_Switch(False), False)])
 def test_switch_values_are_read_by_their_meaning(value, expected):
-    from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import _switch
+    from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import _switch
     assert _switch(value) is expected
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     as_exchange_stores,
     combination_problems,
 )

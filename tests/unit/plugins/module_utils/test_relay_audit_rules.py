@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import audit, clixml
-from ansible_collections.mailflow.exchange.plugins.module_utils import inbound_connector_audit_rules as exo_rules
-from ansible_collections.mailflow.exchange.plugins.module_utils import relay_audit_rules as rules
-from ansible_collections.mailflow.exchange.plugins.module_utils.ad_permission_api import RELAY_RIGHT, Ace
-from ansible_collections.mailflow.exchange.plugins.module_utils.certificate_api import Certificate
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import audit
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector import audit_rules as exo_rules
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector import audit_rules as rules
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import RELAY_RIGHT, Ace
+from ansible_collections.mailflow.exchange.plugins.module_utils._server.certificate import Certificate
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 UTC = timezone.utc

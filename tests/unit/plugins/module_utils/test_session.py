@@ -20,14 +20,16 @@ from ansible.playbook.play_context import PlayContext
 from ansible.utils.jsonrpc import JsonRpcServer
 from pypsrp.complex_objects import GenericComplexObject
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import clixml, session
-from ansible_collections.mailflow.exchange.plugins.module_utils.accepted_domain_api import accepted_domain_values
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import session
+from ansible_collections.mailflow.exchange.plugins.module_utils._server.accepted_domain import accepted_domain_values
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import (
     ExchangeConnectionError,
     ExchangeError,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.online_auth import CredentialError
-from ansible_collections.mailflow.exchange.plugins.module_utils.receive_connector_api import connector_values
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.auth import CredentialError
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import connector_values
 from ansible_collections.mailflow.exchange.plugins.plugin_utils.exchange_session import ExchangeSession
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -232,8 +234,8 @@ def test_a_session_socket_that_does_not_answer_fails_clearly(tmp_path):
 def test_an_unknown_write_outcome_crosses_the_socket_as_itself():
     """A write whose answer was lost must stay ExchangeOutcomeUnknown on the module's side:
     the module then re-reads instead of failing or repeating the write."""
-    from ansible_collections.mailflow.exchange.plugins.module_utils.errors import ExchangeOutcomeUnknown
-    from ansible_collections.mailflow.exchange.plugins.module_utils.session import error_from_data, error_to_data
+    from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeOutcomeUnknown
+    from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import error_from_data, error_to_data
 
     lost = ExchangeOutcomeUnknown("the connection failed while Set-ReceiveConnector was under way",
                                   cmdlet="Set-ReceiveConnector")

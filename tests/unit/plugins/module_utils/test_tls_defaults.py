@@ -11,10 +11,10 @@ import ssl
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import online_auth
-from ansible_collections.mailflow.exchange.plugins.module_utils.online import ONLINE_CONNECTION_SPEC
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import ONPREM_CONNECTION_SPEC
-from ansible_collections.mailflow.exchange.plugins.module_utils.smtp_tls import client_context
+from ansible_collections.mailflow.exchange.plugins.module_utils._online import auth as online_auth
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import ONLINE_CONNECTION_SPEC
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import ONPREM_CONNECTION_SPEC
+from ansible_collections.mailflow.exchange.plugins.module_utils._smtp.tls import client_context
 from ansible_collections.mailflow.exchange.plugins.modules.smtp_relay_test import ARGUMENT_SPEC as SMTP_SPEC
 
 

@@ -13,12 +13,12 @@ import json
 import pytest
 from ansible.playbook.play_context import PlayContext
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.errors import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import (
     ExchangeConnectionError,
     ExchangeError,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import ONPREM_CONNECTION_SPEC
-from ansible_collections.mailflow.exchange.plugins.module_utils.retry import is_read
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import ONPREM_CONNECTION_SPEC
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import is_read
 from ansible_collections.mailflow.exchange.plugins.plugin_utils.exchange_session import (
     ExchangeSession,
     params_from_options,
@@ -205,7 +205,7 @@ def test_params_from_options_renames_and_defaults():
 
 
 def test_a_missing_host_names_both_ways_to_give_it():
-    from ansible_collections.mailflow.exchange.plugins.module_utils.onprem import connection_problem
+    from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import connection_problem
 
     params = params_from_options(ONPREM_CONNECTION_SPEC, {}, {})
     problem = connection_problem(params)
@@ -214,7 +214,7 @@ def test_a_missing_host_names_both_ways_to_give_it():
 
 
 def test_a_missing_tenant_names_both_ways_to_give_it():
-    from ansible_collections.mailflow.exchange.plugins.module_utils.online import ONLINE_CONNECTION_SPEC, online_problem
+    from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import ONLINE_CONNECTION_SPEC, online_problem
 
     params = params_from_options(ONLINE_CONNECTION_SPEC, {"client_id": "x"}, {})
     assert online_problem(params).startswith("tenant required: give tenant (or EXO_TENANT), or run the task on "

@@ -24,7 +24,7 @@ from ansible.playbook.play_context import PlayContext
 from ansible.plugins.loader import connection_loader
 from ansible.utils.jsonrpc import JsonRpcServer
 
-from ansible_collections.mailflow.exchange.plugins.module_utils import session as session_utils
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import session as session_utils
 from ansible_collections.mailflow.exchange.plugins.plugin_utils import session_peer
 
 PASSWORD = "Hunter2-Secret"
@@ -236,7 +236,8 @@ def test_descent_follows_parent_links(stranger):
 
 # --- the allow-list follows the modules ---------------------------------------------
 
-PLUGINS = Path(session_utils.__file__).resolve().parents[1]
+ALLOW_LIST_FILE = Path(session_utils.__file__).resolve()
+PLUGINS = ALLOW_LIST_FILE.parents[2]
 CMDLET = re.compile(r"""["']((?:Get|Set|New|Remove|Add|Enable|Disable|Test|Update|Invoke|Clear|Start|Stop|"""
                     r"""Import|Export|Install|Uninstall|Register|Unregister|Resume|Suspend)-[A-Z][A-Za-z]+)["']""")
 
@@ -244,7 +245,7 @@ CMDLET = re.compile(r"""["']((?:Get|Set|New|Remove|Add|Enable|Disable|Test|Updat
 def _used_cmdlets():
     """Cmdlet names quoted in the modules and module_utils (but the allow-list's own file)."""
     sources = [path for directory in ("modules", "module_utils") for path in sorted((PLUGINS / directory).rglob("*.py"))
-               if path.name != "session.py"]
+               if path.resolve() != ALLOW_LIST_FILE]
     return {name for path in sources for name in CMDLET.findall(path.read_text(encoding="utf-8"))}
 
 

@@ -47,7 +47,7 @@ import json
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.connection import Connection
 
-from ansible_collections.mailflow.exchange.plugins.module_utils.session import ONPREM, SessionClient
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import ONPREM, SessionClient
 
 EXCHANGE_RESOURCE_URI = "http://schemas.microsoft.com/powershell/Microsoft.Exchange"
 

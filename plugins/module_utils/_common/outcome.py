@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a module does when a write's outcome is unknown, and what its failure result says.
+
+A module's task reads the object, plans the difference and writes it. When the connection
+fails during a write (ExchangeOutcomeUnknown) the write is never sent again blindly: the
+task runs once more from the read, so it applies only what is still missing (no duplicate
+objects or ACEs), and the result says ``changed`` since the first read found work to do.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeOutcomeUnknown
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import is_read
+
+# One re-read after an unknown outcome; a second unknown outcome fails the task.
+REREADS = 1
+
+
+def run_rereading(task, warn=None):
+    """``task()``'s result; after an unknown write outcome, ``task()`` again from the read (bounded)."""
+    unknown = []
+    for dummy_attempt in range(REREADS + 1):
+        try:
+            result = task()
+        except ExchangeOutcomeUnknown as err:
+            if len(unknown) == REREADS:
+                raise
+            unknown.append(err.cmdlet)
+            if warn:
+                warn("%s; reading the object again to decide what is still to do" % err)
+            continue
+        if unknown:
+            result["changed"] = True
+            result["reread_after"] = unknown
+        return result
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def failure_result(err, client):
+    """fail_json keywords for ``err``: the error's fields, and exactly what was applied before it."""
+    applied = list(getattr(client, "applied", None) or [])
+    result = dict(err.to_result(), msg=str(err), applied=applied, changed=bool(applied))
+    if isinstance(err, ExchangeOutcomeUnknown):
+        result["outcome_unknown"] = err.cmdlet
+    return result
+
+
+def applied_writes(commands):
+    """Failure-result entries for the writes of ``[(cmdlet, parameters), ...]`` that Exchange confirmed:
+    the cmdlet, its object and which parameters (never their values: they may hold secrets)."""
+    entries = []
+    for cmdlet, parameters in commands:
+        if is_read(cmdlet):
+            continue
+        identity = parameters.get("Identity") or parameters.get("Name")
+        entries.append({"cmdlet": cmdlet, "identity": None if identity is None else str(identity),
+                        "parameters": sorted(parameters)})
+    return entries
