@@ -11,7 +11,12 @@ task opens its own runspace / gets its own token) and the session plugins (one p
   c) the onprem_relay role on one server, then on BENCH_SERVERS servers with BENCH_FORKS forks;
 and ansible.builtin.ping plays of the same shapes as the floor; then BENCH_MEMORY_TASKS no-change
 reads with the RSS of the lab and the controller sampled. Prints a table and writes
-.build/bench/results.json. Sizes and delays come from BENCH_* variables (see ``settings``).
+.build/bench/results.json. Sizes and delays come from BENCH_* variables (see ``settings``);
+BENCH_QUICK=1 is a quick check (a and b, 10 tasks, latency off) whose sizes BENCH_* still override.
+
+With latency on, the lab sleeps on every WSMan Command and Receive: time no client can avoid. The
+lab counts the seconds it slept (stats.json ``latency_seconds``), and "x ping net" takes them out of
+the play's wall time before dividing by the ping floor: what the collection adds on top of Exchange.
 """
 from __future__ import annotations
 
@@ -39,12 +44,21 @@ REPO = HERE.parents[1]
 ROLE_EXCHANGE_TASKS = 3
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
 COUNTERS = ("runspace_opens", "token_requests", "round_trips", "pipelines", "rest_requests", "writes",
-            "online_writes")
+            "online_writes", "latency_seconds")
+# BENCH_QUICK=1: the defaults of a run that finishes in a few minutes.
+QUICK_DEFAULTS = {"BENCH_TASKS": "10", "BENCH_SCENARIOS": "a,b", "BENCH_LATENCY": "off"}
 
 
 def settings() -> dict:
-    env = os.environ.get
+    quick = os.environ.get("BENCH_QUICK", "0") == "1"
+
+    def env(name: str, default: str) -> str:
+        if quick:
+            default = QUICK_DEFAULTS.get(name, default)
+        return os.environ.get(name, default)
+
     return {
+        "quick": quick,
         "tasks": int(env("BENCH_TASKS", "20")),
         "servers": int(env("BENCH_SERVERS", "50")),
         "forks": int(env("BENCH_FORKS", "10")),
@@ -142,6 +156,7 @@ class Bench:
         tasks_per_host = first["ok"] + first["failed"] + first["skipped"]
         floor = self.floor(servers, tasks_per_host) if tasks_per_host else float("nan")
         exchange_tasks = exchange_tasks_per_host * len(servers)
+        injected = self.injected_on_path(used["latency_seconds"], len(servers))
         row = {
             "scenario": label, "latency": latency, "mode": mode, "hosts": len(servers),
             "tasks_per_host": tasks_per_host, "failed": result["failed"],
@@ -149,6 +164,8 @@ class Bench:
             "wall_s": round(result["wall"], 2),
             "per_task_s": round(result["wall"] / tasks_per_host, 3) if tasks_per_host else None,
             "ping_wall_s": round(floor, 2), "ratio_to_ping": round(result["wall"] / floor, 2) if floor else None,
+            "injected_sleep_s": round(injected, 2),
+            "ratio_to_ping_net": round((result["wall"] - injected) / floor, 2) if floor else None,
             "runspaces_opened": used["runspace_opens"], "token_requests": used["token_requests"],
             "round_trips_per_task": round(used["round_trips"] / exchange_tasks, 1),
             "calls_per_task": round((used["pipelines"] + used["rest_requests"]) / exchange_tasks, 2),
@@ -160,6 +177,17 @@ class Bench:
         self.save()
         print(format_row(row), flush=True)
         return row
+
+    def injected_on_path(self, slept: float, hosts: int) -> float:
+        """Seconds of the lab's injected sleeps that the play waited for.
+
+        One host's sleeps come one after the other (each task waits for its calls). Several hosts
+        run ``forks`` at a time, one task after the other on every host (the linear strategy), so
+        their sleeps overlap: the play waits for about one host's share per fork batch.
+        """
+        if hosts <= 1:
+            return slept
+        return slept / hosts * math.ceil(hosts / self.config["forks"])
 
     # -- scenarios ----------------------------------------------------------------
 
@@ -201,12 +229,7 @@ class Bench:
                     many = self.measure(fleet, fleet.servers, f"c-role-{len(fleet.servers)}", latency, mode,
                                         "onprem", plays.relay_role_play(f"BENCH {mode.upper()} RELAY", slot=10 + len(self.rows)),
                                         ROLE_EXCHANGE_TASKS)
-                    batches = math.ceil(len(fleet.servers) / config["forks"])
-                    per_batch = many["wall_s"] / batches
-                    self.fanout.append({"latency": latency, "mode": mode, "servers": len(fleet.servers),
-                                        "forks": config["forks"], "batches": batches, "single_s": single["wall_s"],
-                                        "fanout_s": many["wall_s"], "per_batch_s": round(per_batch, 2),
-                                        "ratio": round(per_batch / single["wall_s"], 2)})
+                    self.fanout.append(fanout_row(latency, mode, config["forks"], single, many))
                     self.save()
             if "memory" in config["scenarios"] and latency == config["latencies"][0]:
                 self.run_memory(fleet)
@@ -255,7 +278,22 @@ class Bench:
         return 1 if any(row["failed"] for row in self.rows) or self.memory.get("failed") else 0
 
 
-HEADER = ("scenario     latency mode    hosts tasks  wall_s  per_task  ping_s  ratio  runspaces  tokens  "
+def fanout_row(latency: str, mode: str, forks: int, single: dict, many: dict) -> dict:
+    """The role on many servers against the role on one, next to the ping plays of the same shapes
+    (the ping floor's own fan-out: what forks on this machine's cores cost any play)."""
+    servers = many["hosts"]
+    batches = math.ceil(servers / forks)
+    per_batch = many["wall_s"] / batches
+    ping_per_batch = many["ping_wall_s"] / batches
+    return {"latency": latency, "mode": mode, "servers": servers, "forks": forks, "batches": batches,
+            "single_s": single["wall_s"], "fanout_s": many["wall_s"], "per_batch_s": round(per_batch, 2),
+            "ratio": round(per_batch / single["wall_s"], 2),
+            "ping_single_s": single["ping_wall_s"], "ping_fanout_s": many["ping_wall_s"],
+            "ping_ratio": round(ping_per_batch / single["ping_wall_s"], 2),
+            "fanout_to_ping_fanout": round(many["wall_s"] / many["ping_wall_s"], 2)}
+
+
+HEADER = ("scenario     latency mode    hosts tasks  wall_s  per_task  ping_s  ratio  net_ratio  runspaces  tokens  "
           "rt/task  calls/task")
 
 
@@ -263,26 +301,30 @@ def format_row(row: dict) -> str:
     flag = "  FAILED" if row["failed"] else ""
     return (f"{row['scenario']:<12} {row['latency']:<7} {row['mode']:<7} {row['hosts']:>5} {row['tasks_per_host']:>5} "
             f"{row['wall_s']:>7.1f} {row['per_task_s'] or 0:>9.3f} {row['ping_wall_s']:>7.1f} "
-            f"{row['ratio_to_ping'] or 0:>6.2f} {row['runspaces_opened']:>10} {row['token_requests']:>7} "
+            f"{row['ratio_to_ping'] or 0:>6.2f} {row['ratio_to_ping_net'] or 0:>10.2f} "
+            f"{row['runspaces_opened']:>10} {row['token_requests']:>7} "
             f"{row['round_trips_per_task']:>8} {row['calls_per_task']:>11}{flag}")
 
 
 def render(results: dict) -> str:
     """The results as Markdown tables (what the README shows)."""
     lines = ["| scenario | latency | mode | hosts | tasks/host | wall s | per task s | ping s | x ping | "
-             "runspaces | tokens | round trips/task | calls/task |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "lab sleeps s | x ping net | runspaces | tokens | round trips/task | calls/task |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["rows"]:
         lines.append(f"| {r['scenario']}{' (FAILED)' if r['failed'] else ''} | {r['latency']} | {r['mode']} | "
                      f"{r['hosts']} | {r['tasks_per_host']} | {r['wall_s']} | {r['per_task_s']} | "
-                     f"{r['ping_wall_s']} | {r['ratio_to_ping']} | {r['runspaces_opened']} | {r['token_requests']} | "
+                     f"{r['ping_wall_s']} | {r['ratio_to_ping']} | {r['injected_sleep_s']} | "
+                     f"{r['ratio_to_ping_net']} | {r['runspaces_opened']} | {r['token_requests']} | "
                      f"{r['round_trips_per_task']} | {r['calls_per_task']} |")
     if results["fanout"]:
         lines += ["", "| fan-out | latency | mode | servers | forks | single-server s | fan-out s | per fork batch s "
-                  "| batch / single |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+                  "| batch / single | ping single s | ping fan-out s | ping batch / single | fan-out / ping fan-out |",
+                  "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for f in results["fanout"]:
             lines.append(f"| role | {f['latency']} | {f['mode']} | {f['servers']} | {f['forks']} | {f['single_s']} | "
-                         f"{f['fanout_s']} | {f['per_batch_s']} | {f['ratio']} |")
+                         f"{f['fanout_s']} | {f['per_batch_s']} | {f['ratio']} | {f['ping_single_s']} | "
+                         f"{f['ping_fanout_s']} | {f['ping_ratio']} | {f['fanout_to_ping_fanout']} |")
     memory = results["memory"]
     if memory.get("lab"):
         lines += ["", f"Memory over {memory.get('completed', memory['tasks'])} of {memory['tasks']} reads ({memory['mode']}, {memory['wall_s']} s, "

@@ -4,12 +4,14 @@ A real /PowerShell endpoint takes seconds to open a runspace (it loads the Excha
 cmdlets before it reports the pool Opened), every WSMan call is a network round trip,
 and a token from Entra ID is one more. The lab answers in microseconds, which would
 hide the cost of reconnecting for every task. ``Latency`` sleeps where those costs
-arise and counts each sleep in stats.json, so tests can prove a delay was applied
-without timing anything:
+arise and counts each sleep and its seconds in stats.json, so tests can prove a delay was
+applied without timing anything, and the benchmark can take the lab's own time out of a play's:
 
 - ``latency_runspace_open_sleeps``: runspace pool opens delayed
 - ``latency_call_sleeps``: WSMan Command/Receive and Exchange Online InvokeCommand calls delayed
 - ``latency_token_sleeps``: token requests delayed
+- ``latency_<kind>_seconds``: the seconds slept for each of those kinds
+- ``latency_seconds``: the seconds slept in all (the sum of the three)
 """
 import time
 from dataclasses import dataclass, field
@@ -36,7 +38,8 @@ class Latency:
             if seconds < 0:
                 raise ValueError(f"latency {kind} must be >= 0 seconds, got {seconds}")
         if self.stats is not None:
-            self.stats.declare(*(f"latency_{kind}_sleeps" for kind in KINDS))
+            self.stats.declare(*(f"latency_{kind}_sleeps" for kind in KINDS),
+                               *(f"latency_{kind}_seconds" for kind in KINDS), "latency_seconds")
 
     def runspace_opened(self) -> None:
         self._apply("runspace_open")
@@ -57,4 +60,6 @@ class Latency:
             return
         if self.stats is not None:
             self.stats.increment(f"latency_{kind}_sleeps")
+            self.stats.increment(f"latency_{kind}_seconds", seconds)
+            self.stats.increment("latency_seconds", seconds)
         self.sleep(seconds)

@@ -1,4 +1,8 @@
-"""Counters the lab keeps, mirrored to a JSON file that tests read."""
+"""Counters the lab keeps, mirrored to a JSON file that tests read.
+
+Most count events (integers); a few add up seconds (floats, kept to the microsecond so that
+sums of decimal delays such as 0.05 read back as written).
+"""
 import json
 import os
 import threading
@@ -11,7 +15,7 @@ class Stats:
     def __init__(self, path: Path):
         self._path = Path(path)
         self._lock = threading.Lock()
-        self._counters: dict[str, int] = {}
+        self._counters: dict[str, int | float] = {}
         if self._path.exists():
             self._counters.update(json.loads(self._path.read_text()))
         self._flush()
@@ -23,12 +27,13 @@ class Stats:
                 self._counters.setdefault(name, 0)
             self._flush()
 
-    def increment(self, name: str, amount: int = 1) -> None:
+    def increment(self, name: str, amount: int | float = 1) -> None:
         with self._lock:
-            self._counters[name] = self._counters.get(name, 0) + amount
+            total = self._counters.get(name, 0) + amount
+            self._counters[name] = round(total, 6) if isinstance(total, float) else total
             self._flush()
 
-    def snapshot(self) -> dict[str, int]:
+    def snapshot(self) -> dict[str, int | float]:
         with self._lock:
             return dict(self._counters)
 

@@ -44,7 +44,9 @@ def test_latency_sleeps_and_counts_each_kind(tmp_path):
     latency.token_issued()
     assert slept == [3.0, 0.05, 0.05, 0.2]
     assert {k: v for k, v in counters.snapshot().items() if k.startswith("latency_")} == {
-        "latency_runspace_open_sleeps": 1, "latency_call_sleeps": 2, "latency_token_sleeps": 1}
+        "latency_runspace_open_sleeps": 1, "latency_call_sleeps": 2, "latency_token_sleeps": 1,
+        "latency_runspace_open_seconds": 3.0, "latency_call_seconds": 0.1, "latency_token_seconds": 0.2,
+        "latency_seconds": 3.3}
     assert latency.info() == {"runspace_open": 3.0, "call": 0.05, "token": 0.2}
 
 
@@ -99,6 +101,11 @@ def test_runspace_open_and_call_latency_are_applied(lab_process):
     # Each cmdlet is one Command and at least one Receive.
     assert delta(after, opened, "latency_call_sleeps") >= 4
     assert delta(after, opened, "pipelines") == 2
+    # The seconds slept, as the benchmark subtracts them: every sleep at its configured length.
+    calls = delta(after, before, "latency_call_sleeps")
+    assert delta(after, before, "latency_call_seconds") == pytest.approx(calls * 0.01)
+    assert delta(after, before, "latency_runspace_open_seconds") == pytest.approx(0.5)
+    assert delta(after, before, "latency_seconds") == pytest.approx(0.5 + calls * 0.01)
 
 
 def test_two_pools_are_two_runspace_opens(lab_process):
@@ -125,6 +132,8 @@ def test_token_and_invoke_latency_and_round_trips(lab_process):
     assert delta(after, before, "token_requests") == 1
     assert delta(after, before, "latency_token_sleeps") == 1
     assert delta(after, before, "latency_call_sleeps") == 1
+    assert delta(after, before, "latency_token_seconds") == pytest.approx(0.2)
+    assert delta(after, before, "latency_seconds") == pytest.approx(0.21)
     assert delta(after, before, "rest_requests") == 1
     # msal may read the OpenID metadata first: those GETs are round trips too.
     assert delta(after, before, "round_trips") >= 2
