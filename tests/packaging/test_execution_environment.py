@@ -5,6 +5,7 @@ requirements and bindep, and another EE that installs the collection finds the s
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -72,6 +73,28 @@ def test_ansible_builder_create_makes_a_context_with_our_requirements(tmp_path):
     assert requirement_lines(context / '_build' / 'bindep.txt') == requirement_lines(REPO / 'bindep.txt')
     galaxy = yaml.safe_load((context / '_build' / 'requirements.yml').read_text(encoding='utf-8'))
     assert {'name': 'mailflow.exchange'} in galaxy['collections']
+
+
+def test_the_builder_stage_has_the_headers_of_the_ees_python(tmp_path):
+    """gssapi and krb5 ship no Linux wheels: the builder compiles them for the EE's interpreter, so the
+    headers of that Python (python3.12-devel for /usr/bin/python3.12) are installed before `assemble`."""
+    definition = yaml.safe_load((META / 'execution-environment.yml').read_text(encoding='utf-8'))
+    python = definition['dependencies']['python_interpreter']['python_path'].rsplit('/', 1)[-1]
+    context = tmp_path / 'context'
+    subprocess.run([tool('ansible-builder'), 'create', '-f', str(META / 'execution-environment.yml'),
+                    '--context', str(context), '--output-filename', 'Containerfile'],
+                   stdout=subprocess.PIPE, check=True, timeout=300)
+    containerfile = (context / 'Containerfile').read_text(encoding='utf-8')
+    builder = containerfile[containerfile.index(' AS builder'):containerfile.index('RUN /output/scripts/assemble')]
+    assert re.search(r'^RUN \$PKGMGR install -y (\S+ )*%s-devel\b' % re.escape(python), builder, re.M), builder
+
+
+def test_the_ee_takes_ranges_not_pins():
+    """The EE installs what users install: ranges (exact pins stay in CI's constraints files)."""
+    dependencies = yaml.safe_load((META / 'execution-environment.yml').read_text(encoding='utf-8'))['dependencies']
+    for tool_name in ('ansible_core', 'ansible_runner'):
+        requirement = dependencies[tool_name]['package_pip']
+        assert '==' not in requirement and '>=' in requirement and '<' in requirement, requirement
 
 
 def test_an_ee_that_installs_the_collection_finds_its_requirements(tmp_path, installed_collection):
