@@ -40,14 +40,14 @@ def seconds(text: str) -> float:
 VARIANTS: dict[str, Variant] = {
     variant.name: variant for variant in (
         Variant("identity-miss-returns-all",
-                "Get-ReceiveConnector and Get-ADPermission (and Get-InboundConnector) given an -Identity that "
-                "matches nothing return every object instead of an error",
-                "Get-ReceiveConnector.md, Get-ADPermission.md (Caution): \"$null or a non-existent value for the "
-                "Identity parameter returns *all* objects\""),
+                "Get-ReceiveConnector, Get-ADPermission and Get-ExchangeServer (and Get-InboundConnector) given an "
+                "-Identity that matches nothing return every object instead of an error",
+                "Get-ReceiveConnector.md, Get-ADPermission.md, Get-ExchangeServer.md (Caution): \"$null or a "
+                "non-existent value for the Identity parameter returns *all* objects\""),
         Variant("literal-identities",
                 "identities are never read as wildcards: * ? [ ] match only themselves",
-                "Get-ReceiveConnector.md, Set-ReceiveConnector.md, Remove-ReceiveConnector.md, Get-ADPermission.md "
-                "(-Identity: \"Accept wildcard characters: False\")"),
+                "Get-ReceiveConnector.md, Set-ReceiveConnector.md, Remove-ReceiveConnector.md, Get-ADPermission.md, "
+                "Get-ExchangeServer.md (-Identity: \"Accept wildcard characters: False\")"),
         Variant("usage-forbids-parameters",
                 "New-ReceiveConnector refuses -Bindings with the Client or Internal usage type and -RemoteIPRanges "
                 "with Internet (the default accepts them, as the syntax blocks list them as optional)",

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from exchange_lab import variants
 from exchange_lab.exchange import errors
 from exchange_lab.exchange.api import Command
 from exchange_lab.exchange.values import ValueFormatError
@@ -125,6 +126,16 @@ def as_identity(value: Any) -> Optional[str]:
         return None
     identity = _property(value, "Identity")
     return str(identity if identity is not None else value)
+
+
+def name_pattern(name: str) -> re.Pattern:
+    """How the name part of an identity matches object names (case-insensitive)."""
+    if variants.is_active("literal-identities"):
+        # The -Identity pages' "Accept wildcard characters: False": every character is itself.
+        return re.compile("^" + re.escape(name) + "$", re.IGNORECASE)
+    # GUESS: Exchange identities accept "*" wildcards in the name part (ADIdParameter); "?" and "[" are
+    # plain characters. The docs say "Accept wildcard characters: False" (variant literal-identities).
+    return re.compile("^" + ".*".join(re.escape(part) for part in name.split("*")) + "$", re.IGNORECASE)
 
 
 def _property(value: Any, name: str) -> Any:

@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional, TypeVar
 from psrpcore.types import PSObject
 
 from exchange_lab.exchange import (
-    accepted_domain, ad_permission, errors, exchange_certificate, receive_connector, shapes,
+    accepted_domain, ad_permission, errors, exchange_certificate, exchange_server, receive_connector, shapes,
 )
 from exchange_lab.exchange.api import CmdletError, Command, Endpoint, PipelineResult
 from exchange_lab.exchange.context import Context, Outcome
@@ -42,7 +42,7 @@ class Organization:
         self._stats.declare("write_calls", "writes")  # readers rely on the keys from the start
         self._context = Context(store, clock or (lambda: datetime.now(timezone.utc)))
         self._cmdlets: dict[str, Cmdlet] = {}
-        for module in (receive_connector, ad_permission, exchange_certificate, accepted_domain):
+        for module in (receive_connector, ad_permission, exchange_certificate, accepted_domain, exchange_server):
             self._cmdlets.update(module.CMDLETS)
 
     def invoke(self, commands: list[Command], user: str) -> PipelineResult:

@@ -17,7 +17,7 @@ from exchange_lab import variants
 from exchange_lab.exchange import connector_acl, errors, shapes
 from exchange_lab.exchange.api import CmdletError, Command
 from exchange_lab.exchange.binding import (
-    CONFIRM, WHATIF, Param, as_bool, as_identity, as_int32, as_string, bind, multi_valued, switch,
+    CONFIRM, WHATIF, Param, as_bool, as_identity, as_int32, as_string, bind, multi_valued, name_pattern, switch,
 )
 from exchange_lab.exchange.context import Context, Outcome, Server
 from exchange_lab.exchange.values import (
@@ -244,19 +244,9 @@ def find(ctx: Context, identity: str) -> list[PSObject]:
     server = ctx.find_server(server_text) if server_text else None
     if server_text and server is None:
         return []
-    pattern = _name_pattern(name)
+    pattern = name_pattern(name)
     return [c for c in connectors if pattern.match(str(shapes.property_value(c, "Name")))
             and (server is None or server.name.lower() == _server_name(c).lower())]
-
-
-def _name_pattern(name: str) -> re.Pattern:
-    """How the name part of an identity matches connector names (case-insensitive)."""
-    if variants.is_active("literal-identities"):
-        # The -Identity pages' "Accept wildcard characters: False": every character is itself.
-        return re.compile("^" + re.escape(name) + "$", re.IGNORECASE)
-    # GUESS: Exchange identities accept "*" wildcards in the name part (ADIdParameter); "?" and "[" are
-    # plain characters. The docs say "Accept wildcard characters: False" (variant literal-identities).
-    return re.compile("^" + ".*".join(re.escape(part) for part in name.split("*")) + "$", re.IGNORECASE)
 
 
 def _is_wildcard(identity: str) -> bool:
