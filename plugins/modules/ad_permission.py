@@ -28,6 +28,7 @@ author:
   - mailflow.exchange contributors (@mailflow)
 extends_documentation_fragment:
   - mailflow.exchange.onprem
+  - mailflow.exchange.change_review
 attributes:
   check_mode:
     support: full
@@ -115,6 +116,25 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+commands:
+  description:
+    - The cmdlets the task sent, with their parameters, one PowerShell line each, in order; in check mode, the
+      ones it would send (the same list as the real run that follows). Empty when nothing changes.
+    - The object is shown as the module addresses it. In check mode a cmdlet addressing an object the run
+      creates shows it by name, since it does not exist yet. Values of parameters that may hold a secret are
+      shown as C('********').
+    - For review only; the module sends each parameter as data, never as PowerShell text.
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - "Add-ADPermission -Identity 'CN=ANONYMOUS RELAY MAIL1,CN=SMTP Receive Connectors,CN=Protocols,CN=MAIL1,...'
+      -User 'NT AUTHORITY\\ANONYMOUS LOGON' -ExtendedRights 'ms-Exch-SMTP-Accept-Any-Recipient'"
+backup_path:
+  description: The backup file written before the first write (O(backup=true)), as an absolute path.
+  returned: when O(backup=true) and the task wrote
+  type: str
+  sample: /home/ops/plays/backup/ad_permission_MAIL1_ANONYMOUS_RELAY_MAIL1_S-1-5-7.2026-12-03@21-05-09.yml
 extended_rights:
   description: The principal's explicit (non-inherited, allow) extended rights after the task.
   returned: always
@@ -192,6 +212,14 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import list_edit
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.backup import (
+    BACKUP_SPEC,
+    Backup,
+    BackupUnusable,
+    check_options as check_backup_options,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.commands import ReviewedClient
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.backup import permission_backup
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import (
     EXTENDED_RIGHTS,
     RELAY_RIGHT,
@@ -230,8 +258,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connect
 
 
 class PermissionTask:
-    def __init__(self, module, client, server, name, principal, rights):
+    def __init__(self, module, client, server, name, principal, rights, backup):
         self.module = module
+        self.backup = backup
         self.client = client
         self.server = server
         self.name = name
@@ -245,6 +274,8 @@ class PermissionTask:
         aces = read_aces(self.client, self.connector)
         self.principal = self._resolve_principal(aces)
         before = explicit_rights(aces, self.principal)
+        self.backup.keep(*permission_backup(self.server, self.name, self.principal, before, self._ranges(),
+                                            self.module.params["relay_max_addresses"]))
         inherited = inherited_rights(aces, self.principal)
         to_add = [r for r in self.rights.add if r not in before and r not in inherited]
         # Like receive_connector's guard, only a change is checked: a right already held is reported,
@@ -259,8 +290,9 @@ class PermissionTask:
                 self.module.warn("%s is inherited by %s on %s and cannot be removed on the connector"
                                  % (", ".join(kept), self.principal.name, self.label))
         changed = bool(to_add or to_remove)
+        if changed:
+            self._apply(aces, to_add, to_remove)  # in check mode only listed in commands
         if changed and not self.module.check_mode:
-            self._apply(aces, to_add, to_remove)
             aces = read_aces(self.client, self.connector)
             # A principal that held no ACE before has its SID (and printed name) only now.
             self.principal = self._resolve_principal(aces)
@@ -329,10 +361,14 @@ class PermissionTask:
         if RELAY_RIGHT not in to_add and not (SUBMIT_RIGHT in to_add and anyone_may_relay(aces)):
             return
         # The principal's SID is the one Exchange resolved (_resolve_principal); the ranges those just read.
-        ranges = clixml.object_to_values(self.connector, {"ranges": ("RemoteIPRanges", IP_RANGES)})
-        problem = open_relay_problem(self.label, ranges.get("ranges"), params["relay_max_addresses"])
+        ranges = self._ranges()
+        problem = open_relay_problem(self.label, ranges, params["relay_max_addresses"])
         if problem:
-            self.module.fail_json(msg=problem, remote_ip_ranges=ranges.get("ranges"))
+            self.module.fail_json(msg=problem, remote_ip_ranges=ranges)
+
+    def _ranges(self):
+        """The connector's remote IP ranges, as read."""
+        return clixml.object_to_values(self.connector, {"ranges": ("RemoteIPRanges", IP_RANGES)}).get("ranges")
 
     def _apply(self, aces, to_add, to_remove):
         # Use the server's own (localised) spelling of the principal when it already has ACEs;
@@ -392,7 +428,7 @@ def main():
             exclusive=dict(type="bool", default=False),
             relay_max_addresses=dict(type="int", default=256),
             allow_broad_relay=dict(type="bool", default=False),
-        )),
+        ), BACKUP_SPEC),
         supports_check_mode=True,
     )
     check_connection_options(module)
@@ -400,23 +436,27 @@ def main():
     try:
         check_name(params["connector"], "connector")
         server = SERVER.from_input(params["server"], "server")
+        check_backup_options(params)
         rights = _rights_edit(params)
         if not params["user"] or not params["user"].strip():
             raise InvalidValue("user", params["user"], "DOMAIN\\name, a well-known name or a SID",
                                noun="a principal")
         principal = Principal.from_input(params["user"])
+    except BackupUnusable as err:
+        module.fail_json(msg=str(err))
     except ValueError as err:  # InvalidValue, and a SID-shaped user that is no SID
         module.fail_json(msg=("user: %s" % err) if not isinstance(err, InvalidValue) else str(err))
-    client = onprem_client(module)
+    backup = Backup(module, "ad_permission")
+    client = ReviewedClient(onprem_client(module), module.check_mode, before_first_write=backup.save)
     try:
         with client:
-            task = PermissionTask(module, client, server, params["connector"], principal, rights)
+            task = PermissionTask(module, client, server, params["connector"], principal, rights, backup)
             result = run_rereading(task.run, module.warn)
     except UnexpectedExchangeValue as err:
         module.fail_json(msg="cannot read what Exchange returned: %s" % err)
     except ExchangeError as err:
         module.fail_json(**failure_result(err, client))
-    module.exit_json(**result)
+    module.exit_json(commands=client.commands, **dict(result, **backup.result()))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ author:
   - mailflow.exchange contributors (@mailflow)
 extends_documentation_fragment:
   - mailflow.exchange.online
+  - mailflow.exchange.change_review
 attributes:
   check_mode:
     support: full
@@ -170,6 +171,24 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+commands:
+  description:
+    - The cmdlets the task sent, with their parameters, one PowerShell line each, in order; in check mode, the
+      ones it would send (the same list as the real run that follows). Empty when nothing changes.
+    - The object is shown as the module addresses it. In check mode a cmdlet addressing an object the run
+      creates shows it by name, since it does not exist yet. Values of parameters that may hold a secret are
+      shown as C('********').
+    - For review only; the module sends each parameter as data, never as PowerShell text.
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - "Set-InboundConnector -Identity '2f1d4c3b-9a8e-4b7c-8d6e-5f4a3b2c1d0e' -SenderIPAddresses @{Add='203.0.113.11'}"
+backup_path:
+  description: The backup file written before the first write (O(backup=true)), as an absolute path.
+  returned: when O(backup=true) and the task wrote
+  type: str
+  sample: /home/ops/plays/backup/inbound_connector_Relay_devices.2026-12-03@21-05-09.yml
 connector:
   description:
     - The connector as Exchange Online holds it after the task (in check mode, as it would be), in canonical form.
@@ -239,6 +258,14 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common import e
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import list_edit
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.argspec import arguments_as_written
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.backup import (
+    BACKUP_SPEC,
+    Backup,
+    BackupUnusable,
+    check_options as check_backup_options,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.commands import ReviewedClient
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.backup import connector_backup
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import failure_result, run_rereading
@@ -270,7 +297,7 @@ def _argument_spec():
     table_spec = engine.argument_spec(ROWS)
     table_spec["name"] = dict(type="str", required=True)
     table_spec["connector_type"] = dict(type="str", choices=list(CONNECTOR_TYPES))
-    return online_argument_spec(table_spec, dict(
+    return online_argument_spec(table_spec, BACKUP_SPEC, dict(
         state=dict(type="str", default="present", choices=["present", "absent"]),
         allow_unrestricted=dict(type="bool", default=False),
     ))
@@ -293,8 +320,9 @@ def check_rules(values, allow_unrestricted):
 class InboundConnectorTask:
     """Reads the connector, plans the change, and applies it unless in check mode."""
 
-    def __init__(self, module, client, desired, edits):
+    def __init__(self, module, client, desired, edits, backup):
         self.module = module
+        self.backup = backup
         self.client = client
         self.desired = desired
         self.requested = dict(desired)
@@ -304,6 +332,8 @@ class InboundConnectorTask:
 
     def run(self):
         current_object = get_connector(self.client, self.desired["name"])
+        self.backup.keep(*connector_backup(self.desired["name"], None if current_object is None
+                                           else connector_values(current_object)))
         if self.module.params["state"] == "absent":
             return self._absent(current_object)
         if current_object is None:
@@ -315,15 +345,14 @@ class InboundConnectorTask:
         if current_object is None:
             return self._result(False, {}, {})
         current = connector_values(current_object)
-        if not self.module.check_mode:
-            try:
-                self.client.invoke("Remove-InboundConnector", {"Identity": write_identity(current_object),
-                                                               "Confirm": False})
-            except ExchangeError as err:
-                # The read showed a connector already gone (removed meanwhile, reads lagging): nothing to do.
-                if not err.not_found:
-                    raise
-                return self._result(False, {}, {})
+        try:
+            self.client.invoke("Remove-InboundConnector", {"Identity": write_identity(current_object),
+                                                           "Confirm": False})
+        except ExchangeError as err:
+            # The read showed a connector already gone (removed meanwhile, reads lagging): nothing to do.
+            if not err.not_found:
+                raise
+            return self._result(False, {}, {})
         return self._result(True, current, {})
 
     def _create(self):
@@ -335,8 +364,6 @@ class InboundConnectorTask:
                 return self._update(existing)
             raise RuleViolation("creating connector %r needs %s" % (self.desired["name"], " and ".join(missing)))
         check_rules(engine.merged(NEW_CONNECTOR_DEFAULTS, self.desired), self.allow_unrestricted)
-        if self.module.check_mode:
-            return self._result(True, {}, self.desired)
         new_parameters = engine.parameters(self.desired, ROWS, list(self.desired), on_new=True)[0]
         try:
             created = self.client.invoke("New-InboundConnector", new_parameters)
@@ -347,7 +374,11 @@ class InboundConnectorTask:
             existing = read_until(self.client, self.desired["name"], lambda found: found is not None)
             if existing is None:
                 raise
+            # Exchange wrote nothing: the backup is of the connector that was there.
+            self.backup.correct(*connector_backup(self.desired["name"], connector_values(existing)))
             return self._update(existing)
+        if self.module.check_mode:
+            return self._result(True, {}, self.desired)
         return self._result(True, {}, self._read_back(created))
 
     def _resolve_edits(self, current):
@@ -357,18 +388,19 @@ class InboundConnectorTask:
 
     def _update(self, current_object):
         current = connector_values(current_object)
+        self.backup.keep(*connector_backup(self.desired["name"], current))
         self._resolve_edits(current)
         changes = engine.differences(current, self.desired)
         if not changes:
             return self._result(False, current, current)
         after = engine.merged(current, self.desired)
         check_rules(after, self.allow_unrestricted)
+        set_parameters = engine.parameters(self.desired, ROWS, list(changes), on_new=False)[0]
+        set_parameters = list_edit.delta_parameters(set_parameters, self.resolved, ROWS, odata=True)
+        # The GUID read first: a rename or a name Exchange could read as a pattern cannot hit another one.
+        set_parameters["Identity"] = write_identity(current_object)
+        self.client.invoke("Set-InboundConnector", set_parameters)
         if not self.module.check_mode:
-            set_parameters = engine.parameters(self.desired, ROWS, list(changes), on_new=False)[0]
-            set_parameters = list_edit.delta_parameters(set_parameters, self.resolved, ROWS, odata=True)
-            # The GUID read first: a rename or a name Exchange could read as a pattern cannot hit another one.
-            set_parameters["Identity"] = write_identity(current_object)
-            self.client.invoke("Set-InboundConnector", set_parameters)
             after = self._read_back(None, written=after)
         return self._result(True, current, after)
 
@@ -412,20 +444,22 @@ def main():
     module = AnsibleModule(argument_spec=_argument_spec(), supports_check_mode=True)
     check_online_options(module)
     try:
+        check_backup_options(module.params)
         check_name(module.params["name"])
         edits, plain = list_edit.parse_options(module.params, ROWS, arguments_as_written())
         desired = engine.desired_values(plain, ROWS)
         if module.params["state"] == "present":
             # On the options alone, before any call; again on the whole connector before any write.
             check_rules(desired, module.params["allow_unrestricted"])
-    except InvalidValue as err:
+    except (InvalidValue, BackupUnusable) as err:
         module.fail_json(msg=str(err))
     except RuleViolation as err:
         module.fail_json(msg=_refusal(err))
-    client = online_client(module)
+    backup = Backup(module, "inbound_connector")
+    client = ReviewedClient(online_client(module), module.check_mode, before_first_write=backup.save)
     try:
         with client:
-            result = run_rereading(InboundConnectorTask(module, client, desired, edits).run, module.warn)
+            result = run_rereading(InboundConnectorTask(module, client, desired, edits, backup).run, module.warn)
     except RuleViolation as err:
         module.fail_json(msg=_refusal(err))
     except InvalidValue as err:
@@ -437,7 +471,7 @@ def main():
         if creation_restricted(err):
             result["msg"] = _restricted_message(err)
         module.fail_json(**result)
-    module.exit_json(**result)
+    module.exit_json(commands=client.commands, **dict(result, **backup.result()))
 
 
 if __name__ == "__main__":

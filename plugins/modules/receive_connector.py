@@ -30,6 +30,7 @@ author:
   - mailflow.exchange contributors (@mailflow)
 extends_documentation_fragment:
   - mailflow.exchange.onprem
+  - mailflow.exchange.change_review
 attributes:
   check_mode:
     support: full
@@ -382,6 +383,24 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+commands:
+  description:
+    - The cmdlets the task sent, with their parameters, one PowerShell line each, in order; in check mode, the
+      ones it would send (the same list as the real run that follows). Empty when nothing changes.
+    - The object is shown as the module addresses it. In check mode a cmdlet addressing an object the run
+      creates shows it by name, since it does not exist yet. Values of parameters that may hold a secret are
+      shown as C('********').
+    - For review only; the module sends each parameter as data, never as PowerShell text.
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - "Set-ReceiveConnector -Identity '7b3c6e2a-5f0d-4c1e-9a8b-2d4f6e8a0c1b' -RemoteIPRanges @{Add='10.1.2.5'}"
+backup_path:
+  description: The backup file written before the first write (O(backup=true)), as an absolute path.
+  returned: when O(backup=true) and the task wrote
+  type: str
+  sample: /home/ops/plays/backup/receive_connector_MAIL1_ANONYMOUS_RELAY_MAIL1.2026-12-03@21-05-09.yml
 connector:
   description:
     - The connector as Exchange holds it after the task (in check mode, as it would be), in canonical form.
@@ -447,6 +466,14 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common import e
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import list_edit
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.argspec import arguments_as_written
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.backup import (
+    BACKUP_SPEC,
+    Backup,
+    BackupUnusable,
+    check_options as check_backup_options,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.commands import ReviewedClient
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.backup import connector_backup
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import (
     anyone_may_relay,
     anyone_may_submit,
@@ -496,7 +523,7 @@ def _argument_spec():
         name=dict(type="str", required=True),
         server=dict(type="str", required=True),
     )
-    return onprem_argument_spec(table_spec, dict(
+    return onprem_argument_spec(table_spec, BACKUP_SPEC, dict(
         state=dict(type="str", default="present", choices=["present", "absent"]),
         usage=dict(type="str", default="Custom", choices=["Custom", "Internet", "Internal", "Client", "Partner"]),
         tls_certificate_thumbprint=dict(type="str"),
@@ -516,11 +543,12 @@ def _check_creatable(params, desired):
 class ReceiveConnectorTask:
     """Reads the connector, plans the change, and applies it unless in check mode."""
 
-    def __init__(self, module, client, desired, edits):
+    def __init__(self, module, client, desired, edits, backup):
         self.module = module
         self.client = client
         self.desired = desired
         self.edits = edits
+        self.backup = backup
         self.resolved = {}
         self.label = identity_of(desired["server"], desired["name"])
         self.connector = None  # the object read; writes address it by its GUID
@@ -528,6 +556,7 @@ class ReceiveConnectorTask:
     def run(self):
         self.connector = get_connector(self.client, self.desired["server"], self.desired["name"])
         current = connector_values(self.connector) if self.connector is not None else None
+        self.backup.keep(*connector_backup(self.desired["server"], self.desired["name"], current))
         if current is not None:
             # Exchange compares names case-insensitively: the connector keeps its own spelling.
             self.desired["name"] = current["name"]
@@ -618,27 +647,33 @@ class ReceiveConnectorTask:
     def _absent(self, current):
         if current is None:
             return self._result(False, {}, {})
-        if not self.module.check_mode:
-            self.client.invoke("Remove-ReceiveConnector", {"Identity": guid_of(self.connector), "Confirm": False})
+        self.client.invoke("Remove-ReceiveConnector", {"Identity": guid_of(self.connector), "Confirm": False})
         return self._result(True, current, {})
 
     def _create(self):
         _check_creatable(self.module.params, self.desired)
         self._warn_if_closed_to_everyone()
-        if self.module.check_mode:
-            return self._result(True, {}, self.desired)
         options = [option for option in self.desired if option != "server"]
         new_parameters, left_over = engine.parameters(self.desired, ROWS, options, on_new=True)
         new_parameters.update(Server=self.desired["server"], Usage=self.module.params["usage"])
         created = [obj for obj in self.client.invoke("New-ReceiveConnector", new_parameters)
                    if is_connector(obj, self.desired["server"], self.desired["name"])]
         if left_over:
-            self.connector = created[0] if created else self._read_created()
             set_parameters = engine.parameters(self.desired, ROWS, left_over, on_new=False)[0]
-            set_parameters["Identity"] = guid_of(self.connector)
+            set_parameters["Identity"] = self._new_identity(created)
             self.client.invoke("Set-ReceiveConnector", set_parameters)
             created = None
+        if self.module.check_mode:
+            return self._result(True, {}, self.desired)
         return self._result(True, {}, self._read_back(created))
+
+    def _new_identity(self, created):
+        """How a write addresses the connector just created: its GUID; in check mode, which creates nothing,
+        SERVER\\Name (the commands say so)."""
+        if self.module.check_mode:
+            return self.label
+        self.connector = created[0] if created else self._read_created()
+        return guid_of(self.connector)
 
     def _warn_if_closed_to_everyone(self):
         """A Custom connector without permission groups accepts mail from nobody until permissions are granted."""
@@ -662,15 +697,15 @@ class ReceiveConnectorTask:
         if not changes:
             return self._result(False, current, current)
         after = engine.merged(current, self.desired)
+        set_parameters, refused = engine.parameters(self.desired, ROWS, list(changes), on_new=False)
+        if refused:
+            self.module.fail_json(msg="cannot change %s of an existing connector (Exchange sets them only at "
+                                      "creation); remove and recreate it" % ", ".join(sorted(refused)),
+                                  connector=current)
+        set_parameters = list_edit.delta_parameters(set_parameters, self.resolved, ROWS)
+        set_parameters["Identity"] = guid_of(self.connector)
+        self.client.invoke("Set-ReceiveConnector", set_parameters)
         if not self.module.check_mode:
-            set_parameters, refused = engine.parameters(self.desired, ROWS, list(changes), on_new=False)
-            if refused:
-                self.module.fail_json(msg="cannot change %s of an existing connector (Exchange sets them only at "
-                                          "creation); remove and recreate it" % ", ".join(sorted(refused)),
-                                      connector=current)
-            set_parameters = list_edit.delta_parameters(set_parameters, self.resolved, ROWS)
-            set_parameters["Identity"] = guid_of(self.connector)
-            self.client.invoke("Set-ReceiveConnector", set_parameters)
             after = self._read_back(None)
         return self._result(True, current, after)
 
@@ -702,29 +737,31 @@ def main():
                            mutually_exclusive=[("tls_certificate_name", "tls_certificate_thumbprint")])
     check_connection_options(module)
     thumbprint = module.params["tls_certificate_thumbprint"]
+    backup = Backup(module, "receive_connector")
     try:
+        check_backup_options(module.params)
         check_name(module.params["name"])
         edits, plain = list_edit.parse_options(module.params, ROWS, arguments_as_written())
         desired = engine.desired_values(plain, ROWS)
         if thumbprint:
             thumbprint = _certificate_api().normalise_thumbprint(thumbprint, "tls_certificate_thumbprint")
-    except InvalidValue as err:
+    except (InvalidValue, BackupUnusable) as err:
         module.fail_json(msg=str(err))
-    client = onprem_client(module)
+    client = ReviewedClient(onprem_client(module), module.check_mode, before_first_write=backup.save)
     try:
         with client:
             if thumbprint and module.params["state"] == "present":
                 # A read, so also in check mode; refusals come before anything is written.
                 desired["tls_certificate_name"] = _certificate_api().resolve_tls_certificate_name(
                     client, desired["server"], thumbprint, warn=module.warn)
-            result = run_rereading(ReceiveConnectorTask(module, client, desired, edits).run, module.warn)
+            result = run_rereading(ReceiveConnectorTask(module, client, desired, edits, backup).run, module.warn)
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     except UnexpectedExchangeValue as err:
         module.fail_json(msg="cannot read what Exchange returned: %s" % err)
     except ExchangeError as err:
         module.fail_json(**failure_result(err, client))
-    module.exit_json(**result)
+    module.exit_json(commands=client.commands, **dict(result, **backup.result()))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ author:
   - mailflow.exchange contributors (@mailflow)
 extends_documentation_fragment:
   - mailflow.exchange.onprem
+  - mailflow.exchange.change_review
 attributes:
   check_mode:
     support: full
@@ -85,6 +86,24 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+commands:
+  description:
+    - The cmdlets the task sent, with their parameters, one PowerShell line each, in order; in check mode, the
+      ones it would send (the same list as the real run that follows). Empty when nothing changes.
+    - The object is shown as the module addresses it. In check mode a cmdlet addressing an object the run
+      creates shows it by name, since it does not exist yet. Values of parameters that may hold a secret are
+      shown as C('********').
+    - For review only; the module sends each parameter as data, never as PowerShell text.
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - "Set-ReceiveConnector -Identity '7b3c6e2a-5f0d-4c1e-9a8b-2d4f6e8a0c1b' -TlsCertificateName '<I>CN=R10, O=Let''s Encrypt, C=US<S>CN=mail.contoso.com'"
+backup_path:
+  description: The backup file written before the first write (O(backup=true)), as an absolute path.
+  returned: when O(backup=true) and the task wrote
+  type: str
+  sample: /home/ops/plays/backup/receive_connector_certificate_MAIL1_2_connectors.2026-12-03@21-05-09.yml
 tls_certificate_name:
   description: The new certificate's C(<I>issuer<S>subject), in canonical form.
   returned: success
@@ -124,6 +143,14 @@ problems:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.backup import (
+    BACKUP_SPEC,
+    Backup,
+    BackupUnusable,
+    check_options as check_backup_options,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.commands import ReviewedClient
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.backup import connectors_backup
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     SERVER,
     InvalidValue,
@@ -179,8 +206,9 @@ def _certificate(certificates, thumbprint, option, server):
 class RenewalTask:
     """Reads certificates and connectors, checks the move, and writes it unless in check mode."""
 
-    def __init__(self, module, client, server):
+    def __init__(self, module, client, server, backup):
         self.module = module
+        self.backup = backup
         self.client = client
         self.server = server
         self.guids = {}
@@ -205,7 +233,8 @@ class RenewalTask:
                                       % (len(move), new.thumbprint, "; ".join(problems)),
                                   problems=problems, connectors=self._plan(move, new_name))
         plan = self._plan(move, new_name)
-        if move and not self.module.check_mode:
+        if move:
+            self.backup.keep(*connectors_backup(move))
             for item in plan:
                 item["after"] = self._write(item["identity"], new_name)
         result = dict(changed=bool(move), tls_certificate_name=new_name, connectors=plan,
@@ -236,6 +265,8 @@ class RenewalTask:
                                        on_new=False)[0]
         parameters["Identity"] = self.guids[identity.lower()]
         self.client.invoke("Set-ReceiveConnector", parameters)
+        if self.module.check_mode:
+            return new_name  # only listed in commands
         server, _sep, name = identity.partition("\\")
         connector = get_connector(self.client, server, name)
         return connector_values(connector)["tls_certificate_name"] if connector is not None else None
@@ -248,7 +279,7 @@ def main():
             thumbprint=dict(type="str", required=True),
             old_thumbprint=dict(type="str"),
             connectors=dict(type="list", elements="str"),
-        )),
+        ), BACKUP_SPEC),
         supports_check_mode=True,
     )
     check_connection_options(module)
@@ -256,19 +287,22 @@ def main():
     if import_error:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=import_error)
     try:
+        check_backup_options(module.params)
         server, new, old = _options(module.params)
-    except InvalidValue as err:
+    except (InvalidValue, BackupUnusable) as err:
         module.fail_json(msg=str(err))
+    backup = Backup(module, "receive_connector_certificate")
+    client = ReviewedClient(onprem_client(module), module.check_mode, before_first_write=backup.save)
     try:
-        with onprem_client(module) as client:
-            result = RenewalTask(module, client, server).run(new, old)
+        with client:
+            result = RenewalTask(module, client, server, backup).run(new, old)
     except InvalidValue as err:
         module.fail_json(msg=str(err))
     except UnexpectedExchangeValue as err:
         module.fail_json(msg="cannot read what Exchange returned: %s" % err)
     except ExchangeError as err:
         module.fail_json(msg=str(err), **err.to_result())
-    module.exit_json(**result)
+    module.exit_json(commands=client.commands, **dict(result, **backup.result()))
 
 
 if __name__ == "__main__":
