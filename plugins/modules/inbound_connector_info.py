@@ -126,14 +126,13 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors i
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.export_file import (
     export,
     export_argument_spec,
-    task_arguments,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import (
     check_name,
     connector_values,
     list_connectors,
-    open_relay_problem,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.backup import export_arguments
 from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import (
     check_online_options,
     online_argument_spec,
@@ -143,13 +142,6 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._online.client i
 
 _HEADER = ("Inbound connectors exported by mailflow.exchange.inbound_connector_info.\n"
            "Values unset in the tenant are left out; applying this file to the same tenant changes nothing.")
-
-
-def _task_arguments(connector):
-    arguments = task_arguments(connector)
-    if open_relay_problem(connector):
-        arguments["allow_unrestricted"] = True
-    return arguments
 
 
 def main():
@@ -171,7 +163,7 @@ def main():
         module.fail_json(msg=str(err), **err.to_result())
     result = dict(changed=False, connectors=connectors)
     if module.params["export_path"]:
-        document = {module.params["export_var"]: [_task_arguments(c) for c in connectors]}
+        document = {module.params["export_var"]: [export_arguments(c) for c in connectors]}
         result.update(export(module, document, _HEADER), exported=document)
     module.exit_json(**result)
 
