@@ -97,7 +97,7 @@ export PATH := $(BIN):$(PATH)
 # Keep pip chatter out of the logs; failures still print.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help kerberos-deps venv demo test test-packaging integration-half integration-variants ansible-test-key matrix core-test user-text test-summary test-steps sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
+.PHONY: help kerberos-deps wheels venv demo test test-packaging integration-half integration-variants ansible-test-key matrix core-test user-text test-summary test-steps sanity units lab-tests integration secrets-scan bench lab-start lab-stop lab-env \
 	tree demo-tree ansible-test-pip build-collection clean lint docs galaxy-install-test packaging-tests
 
 help:
@@ -156,6 +156,18 @@ kerberos-deps:
 venv: kerberos-deps $(VENV_STAMP)
 	@:
 
+# gssapi and krb5 have no Linux wheels, and compiling them is most of a venv's build time. Both build
+# stable-ABI wheels (cp311-abi3), so one build serves the venvs of every tested Python: `make wheels` puts
+# them in $(WHEELHOUSE), which every venv's pip install takes as --find-links (a missing one is ignored).
+WHEELHOUSE := $(CURDIR)/.build/wheels
+WHEELS_PYTHON = $(firstword $(wildcard $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)/versions/3.11*/bin/python3.11) python3)
+PIP_FIND_WHEELS := --find-links $(WHEELHOUSE)
+wheels: kerberos-deps
+	@echo '==> wheels $(WHEELHOUSE) (gssapi, krb5)'
+	@mkdir -p $(WHEELHOUSE)
+	@$(WHEELS_PYTHON) -m pip wheel -q --no-deps -c constraints.txt -w $(WHEELHOUSE) $$(grep -E '^(gssapi|krb5)\b' requirements.txt) \
+		>$(WHEELHOUSE).log 2>&1 || { cat $(WHEELHOUSE).log; exit 1; }
+
 # Rebuilt only when a requirements file changes. pip's output goes to a log
 # that is shown when pip fails.
 $(VENV_STAMP): requirements.txt requirements-dev.txt $(CONSTRAINTS) tests/lab/pyproject.toml
@@ -164,13 +176,14 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt $(CONSTRAINTS) tests/lab/py
 	@$(BIN)/python -c 'import sys; v = "%d.%d" % sys.version_info[:2]; \
 		sys.exit(0 if v == "$(TEST_PYTHON)" else "$(VENV) has Python %s, need $(TEST_PYTHON): set PYTHON=python$(TEST_PYTHON)" % v)'
 ifeq ($(strip $(CORE)),)
-	@$(BIN)/python -m pip install -r requirements-dev.txt -c constraints.txt >$(VENV)/pip.log 2>&1 \
+	@$(BIN)/python -m pip install $(PIP_FIND_WHEELS) -r requirements-dev.txt -c constraints.txt >$(VENV)/pip.log 2>&1 \
 		|| { cat $(VENV)/pip.log; exit 1; }
 	@$(BIN)/python -m pip install -c constraints.txt -e tests/lab >>$(VENV)/pip.log 2>&1 \
 		|| { cat $(VENV)/pip.log; exit 1; }
 else
 	@# What a user installs next to this ansible-core, and what ansible-test units runs with.
-	@$(BIN)/python -m pip install ansible-core -r requirements.txt pytest pytest-xdist aiosmtpd -c $(CONSTRAINTS) \
+	@$(BIN)/python -m pip install $(PIP_FIND_WHEELS) ansible-core -r requirements.txt pytest pytest-xdist aiosmtpd \
+		-c $(CONSTRAINTS) \
 		>$(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 endif
 	@touch $@
@@ -255,7 +268,7 @@ lab-tests: venv
 # written with English principal names, so they prove that principals are matched by SID.
 INTEGRATION_LAB_LANGUAGE ?= de
 
-integration: tree ansible-test-key
+integration: venv ansible-test-key
 ifeq ($(strip $(INTEGRATION_TARGETS)),)
 	@echo '==> ansible-test integration, two halves in parallel (lab language: $(INTEGRATION_LAB_LANGUAGE))'
 	@rm -rf $(INTEGRATION_HALVES)
@@ -303,7 +316,7 @@ INTEGRATION_SMOKE := session_reuse role_onprem_relay role_online_relay inbound_c
 CORE_VERSION = $(shell $(BIN)/python -c 'import ansible.release as r; print(r.__version__)' 2>/dev/null)
 
 # `make matrix`: every newer core in turn (make test covers the default one).
-matrix:
+matrix: wheels
 	@for core in $(MATRIX_CORES); do $(SUBMAKE) core-test CORE=$$core; done
 
 # One core (CORE=<release>): the release-dependent sanity tests, units, and on the newest the smoke set.
