@@ -6,7 +6,8 @@ The installed collection renders a report whose connector and host names are as 
 (64 characters, mostly wide capitals); headless Chromium (Debian's chromium package) opens it, saves a
 screenshot for a human to look at ($(BUILD_DIR)/relay-report-browser/, else .build/relay-report-browser/)
 and, through a script added to a copy of the page (the report itself has none), measures every <text>
-with getBBox() against the shape it is drawn on. Under CI (CI=true) a missing chromium fails the test.
+with getBBox() against the shape it is drawn on. Under CI (CI=true) a missing chromium fails the test;
+CHROMIUM=<path> names another binary.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import yaml
 
 from conftest import REPO, clean_environment, run_playbook
 
-CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
+CHROMIUM = os.environ.get('CHROMIUM') or shutil.which('chromium') or '/usr/bin/chromium'
 CHROMIUM_TIMEOUT = 90
 SHOTS = Path(os.environ.get('BUILD_DIR') or REPO / '.build') / 'relay-report-browser'
 
