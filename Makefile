@@ -71,7 +71,7 @@ INTEGRATION_EXCLUDE_B := $(foreach target,$(INTEGRATION_HALF_B),--exclude $(targ
 # The Exchange Online variants share the first run (they touch only Exchange Online); the two role (RBAC)
 # refusals each need a lab of their own, as every Exchange Online request fails under them.
 INTEGRATION_VARIANT_MATRIX := \
-	identity-miss-returns-all,exo-error-details-json,exo-response-annotations,exo-replication-lag=2:receive_connector,ad_permission,role_onprem_relay,bad_input,inbound_connector,role_online_relay \
+	identity-miss-returns-all,exo-error-details-json,exo-response-annotations,exo-replication-lag=2:receive_connector,ad_permission,role_onprem_relay,bad_input,inbound_connector,role_online_relay,change_review \
 	exo-rbac-403:online_rbac \
 	exo-rbac-401:online_rbac
 INTEGRATION_VARIANT_RUNS := $(shell seq 1 $(words $(INTEGRATION_VARIANT_MATRIX)))
