@@ -56,7 +56,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import IP_RANGES, InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.addresses import IP_RANGES
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import DEFAULT_MAX_ADDRESSES, broad_ranges
 
 

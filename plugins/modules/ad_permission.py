@@ -252,7 +252,8 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connect
     identity_of,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import (
-    open_relay_problem,
+    DEFAULT_MAX_ADDRESSES,
+    broad_relay_problem,
     relay_principal_needs_guard,
 )
 
@@ -362,7 +363,7 @@ class PermissionTask:
             return
         # The principal's SID is the one Exchange resolved (_resolve_principal); the ranges those just read.
         ranges = self._ranges()
-        problem = open_relay_problem(self.label, ranges, params["relay_max_addresses"])
+        problem = broad_relay_problem(self.label, ranges, params["relay_max_addresses"])
         if problem:
             self.module.fail_json(msg=problem, remote_ip_ranges=ranges)
 
@@ -426,7 +427,7 @@ def main():
             extended_rights=dict(type="raw", required=True),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             exclusive=dict(type="bool", default=False),
-            relay_max_addresses=dict(type="int", default=256),
+            relay_max_addresses=dict(type="int", default=DEFAULT_MAX_ADDRESSES),
             allow_broad_relay=dict(type="bool", default=False),
         ), BACKUP_SPEC),
         supports_check_mode=True,

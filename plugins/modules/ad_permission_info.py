@@ -180,7 +180,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connect
     identity_of,
     list_connectors,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import broad_ranges
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import DEFAULT_MAX_ADDRESSES, broad_ranges
 
 # Anonymous relay: the principals that stand for "anyone who connects" (as in ad_permission).
 _ANYONE = ("S-1-5-7", "S-1-1-0")
@@ -239,7 +239,7 @@ def main():
             server=dict(type="str", required=True),
             connector=dict(type="str"),
             user=dict(type="str"),
-            relay_max_addresses=dict(type="int", default=256),
+            relay_max_addresses=dict(type="int", default=DEFAULT_MAX_ADDRESSES),
         ), export_argument_spec("ad_permissions")),
         supports_check_mode=True,
     )

@@ -277,8 +277,8 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connect
     connector_values,
     creation_restricted,
     get_connector,
-    open_relay_problem,
     read_until,
+    unrestricted_connector_problem,
     write_identity,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.table import (
@@ -310,7 +310,7 @@ class RuleViolation(Exception):
 def check_rules(values, allow_unrestricted):
     """Raise RuleViolation for the rules ``values`` (possibly partial) break."""
     problems = combination_problems(values)
-    relay = None if allow_unrestricted else open_relay_problem(values)
+    relay = None if allow_unrestricted else unrestricted_connector_problem(values)
     if relay:
         problems.append(relay)
     if problems:

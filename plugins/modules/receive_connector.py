@@ -502,7 +502,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._values.principa
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import (
     DEFAULT_MAX_ADDRESSES,
     broad_ranges,
-    open_relay_problem,
+    broad_relay_problem,
 )
 
 # Which usage types need which multi-valued parameters at creation (New-ReceiveConnector.md, -Usage).
@@ -604,7 +604,7 @@ class ReceiveConnectorTask:
             why = current is not None and self._anonymous_relay_reason(current, after)
         if not why:
             return
-        problem = open_relay_problem(self.label, after["remote_ip_ranges"], params["relay_max_addresses"])
+        problem = broad_relay_problem(self.label, after["remote_ip_ranges"], params["relay_max_addresses"])
         self.module.fail_json(msg="%s; %s. Nothing was changed" % (problem, why),
                               remote_ip_ranges=after["remote_ip_ranges"])
 

@@ -197,6 +197,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connect
     connector_values,
     list_connectors,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import DEFAULT_MAX_ADDRESSES
 
 
 def _servers(params):
@@ -249,7 +250,7 @@ def main():
     module = AnsibleModule(
         argument_spec=onprem_argument_spec(dict(
             servers=dict(type="list", elements="str"),
-            relay_max_addresses=dict(type="int", default=256),
+            relay_max_addresses=dict(type="int", default=DEFAULT_MAX_ADDRESSES),
             expiry_days=dict(type="int", default=30),
         ), AUDIT_SPEC),
         supports_check_mode=True,

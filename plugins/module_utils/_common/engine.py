@@ -23,8 +23,8 @@ class Row(NamedTuple):
     option: str
     property: str
     kind: canonical.Kind
-    settable_on_new: bool
-    settable_on_set: bool
+    settable_on_new: bool = True
+    settable_on_set: bool = True
 
 
 # Ansible argument types of the value kinds: multi-valued kinds are raw (a list, a comma-separated

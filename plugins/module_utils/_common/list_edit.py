@@ -31,7 +31,9 @@ from __future__ import annotations
 import ipaddress
 from typing import NamedTuple, Optional
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import FlagsKind, InvalidValue, IpRanges
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.addresses import IpRanges
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.scalars import FlagsKind
 
 EDIT_KEYS = ("add", "remove", "set")
 ACCEPTED = ("a list (the whole value), or a dict with add and/or remove (lists of values to add or "

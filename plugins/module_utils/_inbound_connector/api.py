@@ -9,30 +9,27 @@ import re
 import time
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
     InvalidValue,
     UnexpectedExchangeValue,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import ANY
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.names import (
+    identity_problem,
+    looks_like_guid,
     same_name,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.table import ROWS
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.table import READ_TABLE, ROWS
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import Backoff
 
 __all__ = ["ROWS", "already_exists", "check_name", "combination_problems", "connector_values", "creation_restricted",
-           "get_connector", "list_connectors", "open_relay_problem", "read_until", "write_identity"]
+           "get_connector", "list_connectors", "read_until", "unrestricted_connector_problem", "write_identity"]
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-# GUESS: Exchange Online may read * in an identity as a wildcard (Get-InboundConnector.md says "Accept
-# wildcard characters: False"; the lab plays both readings); ? and [ ] are PowerShell's other wildcards.
-_WILDCARD_CHARACTERS = re.compile(r"[*?\[\]]")
-# Get-InboundConnector.md (-Identity): "the name or GUID of the Inbound connector": a name shaped like a
-# GUID would be read as one, and InboundConnectorIdParameter takes a distinguished name too.
-_GUID = re.compile(r"\{?[0-9a-f]{8}-?(?:[0-9a-f]{4}-?){3}[0-9a-f]{12}\}?", re.IGNORECASE)
-_DN_SHAPED = re.compile(r"cn=", re.IGNORECASE)
 MAX_NAME_LENGTH = 64
 NAME_ACCEPTED = ("1 to 64 characters without control characters (newline, tab) or the wildcard characters * ? [ ], "
                  "without leading or trailing spaces, and neither a GUID nor a name starting with CN=")
-ANY_DOMAIN = "*"
 # After New-/Set- a read may miss the connector or show old values for a while (replication, reported by
 # public clients of Exchange Online): reads are repeated with these bounds before giving up.
 REPLICATION_BACKOFF = dict(attempts=6, base=1.0, cap=4.0, total=15.0)
@@ -40,19 +37,9 @@ REPLICATION_BACKOFF = dict(attempts=6, base=1.0, cap=4.0, total=15.0)
 
 def name_problem(name):
     """Why ``name`` cannot name exactly one connector, or None."""
-    if not name or not name.strip():
-        return "it is empty"
-    if _CONTROL_CHARACTERS.search(name) or len(name) > MAX_NAME_LENGTH:
-        return "it is too long or holds control characters"
-    if name != name.strip():
-        return "Exchange trims surrounding spaces, so it would act on the connector without them"
-    if _WILDCARD_CHARACTERS.search(name):
-        return "Exchange may read * ? [ ] as wildcards matching other connectors"
-    if _GUID.fullmatch(name):
-        return "Exchange reads a GUID as the identity of whichever connector has that GUID"
-    if _DN_SHAPED.match(name):
-        return "Exchange reads a value starting with CN= as a distinguished name"
-    return None
+    if name and len(name) > MAX_NAME_LENGTH:
+        return "it is too long (more than %d characters)" % MAX_NAME_LENGTH
+    return identity_problem(name)
 
 
 def check_name(name, option="name"):
@@ -66,15 +53,7 @@ def connector_values(obj):
 
     A property the object lacks is left out, so "not reported" stays apart from "empty".
     """
-    values = {}
-    for row in ROWS:
-        if row.property not in obj:
-            continue
-        try:
-            values[row.option] = row.kind.from_exchange(obj[row.property])
-        except UnexpectedExchangeValue as err:
-            raise UnexpectedExchangeValue("%s: %s" % (row.property, err)) from None
-    return engine.readable_values(values, ROWS)
+    return engine.readable_values(clixml.object_to_values(obj, READ_TABLE), ROWS)
 
 
 def _named(objects, name):
@@ -106,7 +85,7 @@ def write_identity(connector):
     its name. Set-/Remove-InboundConnector.md: Identity is an InboundConnectorIdParameter (name or GUID)."""
     for key in ("Guid", "ExchangeObjectId"):
         value = str(connector.get(key) or "")
-        if _GUID.fullmatch(value):
+        if looks_like_guid(value):
             return value
     return connector["Name"]
 
@@ -178,7 +157,7 @@ def combination_problems(values):
     return problems
 
 
-def open_relay_problem(values):
+def unrestricted_connector_problem(values):
     """A refusal message when an OnPremises connector would take mail for any sender domain from
     anywhere (None otherwise, or when the values needed are not all known).
 
@@ -188,7 +167,7 @@ def open_relay_problem(values):
     """
     if not _known(values, "connector_type", "sender_domains", "sender_ip_addresses", "tls_sender_certificate_name"):
         return None
-    if values["connector_type"] != "OnPremises" or ANY_DOMAIN not in (values["sender_domains"] or ()):
+    if values["connector_type"] != "OnPremises" or ANY not in (values["sender_domains"] or ()):
         return None
     if values["sender_ip_addresses"] or values["tls_sender_certificate_name"]:
         return None

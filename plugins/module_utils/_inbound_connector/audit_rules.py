@@ -6,14 +6,14 @@
 from __future__ import annotations
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.audit import finding, fix_task
-from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import open_relay_problem
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import unrestricted_connector_problem
 
 
 def onpremises_connector_unrestricted(values):
     """An OnPremises connector for sender domain '*' with neither sender IPs nor a certificate name
     (critical; medium when disabled). The same rule inbound_connector refuses to create, from
     New-InboundConnector.md (ConnectorType OnPremises allows relay through the tenant)."""
-    if open_relay_problem(values) is None:
+    if unrestricted_connector_problem(values) is None:
         return None
     enabled = values.get("enabled") is not False
     evidence = ("OnPremises connector for sender domain * without sender_ip_addresses or "

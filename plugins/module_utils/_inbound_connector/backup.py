@@ -7,7 +7,7 @@ of inbound_connector_info's export, one connector, or ``state: absent`` for one 
 from __future__ import annotations
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.export_file import task_arguments
-from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import open_relay_problem
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import unrestricted_connector_problem
 
 CONNECTORS_VAR = "inbound_connectors"
 _APPLY = "Apply it with mailflow.exchange.inbound_connector (loop over %s) to restore it." % CONNECTORS_VAR
@@ -17,7 +17,7 @@ def export_arguments(connector):
     """inbound_connector's arguments for a connector as read: what the server holds, said openly where the
     open-relay guard would refuse it (allow_unrestricted)."""
     arguments = task_arguments(connector)
-    if open_relay_problem(connector):
+    if unrestricted_connector_problem(connector):
         arguments["allow_unrestricted"] = True
     return arguments
 

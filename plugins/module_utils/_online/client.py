@@ -38,9 +38,6 @@ ONLINE_CONNECTION_SPEC = dict(
     allow_custom_endpoints=dict(type="bool", default=False, fallback=(env_fallback, ["EXO_ALLOW_CUSTOM_ENDPOINTS"])),
 )
 
-# The options above, for modules that must not pass them on as Exchange parameters.
-ONLINE_CONNECTION_OPTIONS = frozenset(ONLINE_CONNECTION_SPEC)
-
 CREDENTIAL_KINDS = ("certificate", "pfx", "client_secret")
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")

@@ -39,9 +39,6 @@ ONPREM_CONNECTION_SPEC = dict(
     **KERBEROS_SPEC
 )
 
-# The options above, for modules that must not pass them on as Exchange parameters.
-CONNECTION_OPTIONS = frozenset(ONPREM_CONNECTION_SPEC)
-
 
 def check_connection_options(module):
     """Reject unsafe or impossible connection settings before any traffic.

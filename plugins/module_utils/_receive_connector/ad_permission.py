@@ -12,7 +12,10 @@ reported and left alone.
 from __future__ import annotations
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
+    InvalidValue,
+    UnexpectedExchangeValue,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import distinguished_name_of
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import Principal, sid_in
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import relay_principal_needs_guard
@@ -131,17 +134,18 @@ def read_aces(client, connector, user=None):
 
 def explicit_rights(aces, principal, deny=False):
     """Extended rights granted (or denied) to ``principal`` by non-inherited ACEs."""
-    found = set()
-    for ace in aces:
-        if not ace.inherited and ace.deny == deny and principal.matches(ace.user, ace.sid):
-            found.update(ace.extended_rights)
-    return [right for right in EXTENDED_RIGHTS if right in found]
+    return _rights(aces, principal, inherited=False, deny=deny)
 
 
 def inherited_rights(aces, principal, deny=False):
+    """Extended rights granted (or denied) to ``principal`` by inherited ACEs (left alone on the connector)."""
+    return _rights(aces, principal, inherited=True, deny=deny)
+
+
+def _rights(aces, principal, inherited, deny):
     found = set()
     for ace in aces:
-        if ace.inherited and ace.deny == deny and principal.matches(ace.user, ace.sid):
+        if ace.inherited == inherited and ace.deny == deny and principal.matches(ace.user, ace.sid):
             found.update(ace.extended_rights)
     return [right for right in EXTENDED_RIGHTS if right in found]
 

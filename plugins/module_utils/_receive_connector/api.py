@@ -8,32 +8,25 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
-
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
-    SERVER,
-    STRING,
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
     InvalidValue,
     UnexpectedExchangeValue,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.names import (
+    SERVER,
+    identity_problem,
     join_identity,
     same_name,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.scalars import STRING
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.sizes_and_times import TIMESPAN
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.table import READ_TABLE, ROWS
 
 __all__ = ["ROWS", "check_name", "connector_values", "distinguished_name_of", "get_connector", "guid_of",
            "identity_of", "is_connector", "list_connectors", "same_name"]
 
-# A backslash would split the SERVER\Name identity; control characters have no place in an AD name.
-_BAD_NAME_CHARACTERS = re.compile(r"[\\\x00-\x1f\x7f]")
-# GUESS: Exchange reads "*" in an identity as a wildcard (the -Identity pages say "Accept wildcard
-# characters: False", which the lab plays as a variant); "?" and "[ ]" are PowerShell's other wildcard
-# characters. A name holding one could match other connectors wherever a tool passes it as an identity.
-_WILDCARD_CHARACTERS = re.compile(r"[*?\[\]]")
-# Get-ReceiveConnector.md (-Identity): "Name, Distinguished name (DN), GUID, ServerName\Name": a name
-# shaped like a GUID or a DN would be read as one.
-_GUID_SHAPED = re.compile(r"\{?[0-9a-f]{8}-?(?:[0-9a-f]{4}-?){3}[0-9a-f]{12}\}?", re.IGNORECASE)
-_DN_SHAPED = re.compile(r"cn=", re.IGNORECASE)
 NAME_ACCEPTED = ("1 to 64 characters without backslash, control characters (newline, tab) or the wildcard "
                  "characters * ? [ ], without leading or trailing spaces, and neither a GUID nor a name "
                  "starting with CN=")
@@ -41,19 +34,10 @@ NAME_ACCEPTED = ("1 to 64 characters without backslash, control characters (newl
 
 def name_problem(name):
     """Why ``name`` cannot name a connector exactly, or None."""
-    if not name or not name.strip():
-        return "it is empty"
-    if name != name.strip():
-        return "it has leading or trailing whitespace, which Exchange may trim to another connector's name"
-    if _BAD_NAME_CHARACTERS.search(name):
-        return "it holds a backslash or a control character"
-    if _WILDCARD_CHARACTERS.search(name):
-        return "Exchange may read * ? [ ] as wildcards matching other connectors"
-    if _GUID_SHAPED.fullmatch(name):
-        return "Exchange reads a GUID as the identity of whichever connector has that GUID"
-    if _DN_SHAPED.match(name):
-        return "Exchange reads a value starting with CN= as a distinguished name"
-    return None
+    problem = identity_problem(name)
+    if problem is None and "\\" in name:
+        problem = "it holds a backslash, which splits SERVER\\Name"
+    return problem
 
 
 def check_name(name, option="name"):
@@ -125,12 +109,6 @@ def _address(obj, property_name):
     return str(value)
 
 
-def _timespan_seconds(text):
-    days, _dot, clock = text.rpartition(".")
-    hours, minutes, seconds = (int(part) for part in clock.split(":"))
-    return int(days or 0) * 86400 + hours * 3600 + minutes * 60 + seconds
-
-
 _BANNER = re.compile(r"220(?: |$)")
 # New-/Set-ReceiveConnector.md, -MaxHeaderSize: "Unqualified values are typically treated as bytes, but small
 # values might be rounded up to the nearest kilobyte."
@@ -173,7 +151,7 @@ def combination_problems(values):
     if values.get("binary_mime_enabled") and values.get("chunking_enabled") is False:
         problems.append("binary_mime_enabled=true needs chunking_enabled=true")
     timeout, idle = values.get("connection_timeout"), values.get("connection_inactivity_timeout")
-    if timeout and idle and _timespan_seconds(idle) >= _timespan_seconds(timeout):
+    if timeout and idle and TIMESPAN.seconds(idle) >= TIMESPAN.seconds(timeout):
         problems.append("connection_inactivity_timeout (%s) must be shorter than connection_timeout (%s)"
                         % (idle, timeout))
     return problems

@@ -44,7 +44,7 @@ def relay_principal_needs_guard(sid):
     return sid is None or sid in ANYONE_SIDS
 
 
-def open_relay_problem(connector, ranges, max_addresses):
+def broad_relay_problem(connector, ranges, max_addresses):
     """A refusal message if anonymous relay on ``ranges`` would exceed ``max_addresses``, else None."""
     broad = broad_ranges(ranges, max_addresses)
     if not broad:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import BINDINGS, IP_RANGES
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.addresses import BINDINGS, IP_RANGES
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.ip_ranges import range_bounds, range_size
 
 ALL_ADDRESSES = ("0.0.0.0/0", "::/0")

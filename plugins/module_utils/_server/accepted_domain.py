@@ -10,7 +10,7 @@ and the seed how-tos need, from the properties of the E19 Get-AcceptedDomain cap
 from __future__ import annotations
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import BOOL, ENUM, STRING
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.scalars import BOOL, STRING, EnumKind
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import SMTP_DOMAIN, accepted_domain_covers
 
 # AcceptedDomainType (Set-AcceptedDomain.md, DomainType).
@@ -20,7 +20,7 @@ DOMAIN_TYPES = ("Authoritative", "InternalRelay", "ExternalRelay")
 READ_TABLE = {
     "name": ("Name", STRING),
     "domain_name": ("DomainName", SMTP_DOMAIN),
-    "domain_type": ("DomainType", ENUM(DOMAIN_TYPES)),
+    "domain_type": ("DomainType", EnumKind(DOMAIN_TYPES)),
     "default": ("Default", BOOL),
     # Exchange 2016 and later (Set-AcceptedDomain.md): older servers lack it.
     "match_subdomains": ("MatchSubDomains", BOOL),

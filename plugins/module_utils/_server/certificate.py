@@ -28,14 +28,13 @@ from datetime import datetime, timezone
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import nrbf
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
-    SERVER,
-    FlagsKind,
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
     InvalidValue,
     UnexpectedExchangeValue,
-    split_identity,
-    tls_certificate_name,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.names import SERVER, split_identity
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.scalars import FlagsKind
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.tls_certificate_name import tls_certificate_name
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import SMTP_DOMAIN, certificate_name_covers
 
 # AllowedServices, a [Flags] enum, by bit (Get-ExchangeCertificate.md lists the names; the bit

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: mailflow.exchange contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading Exchange objects as pypsrp deserialises them from CLIXML.
+"""Reading Exchange objects as pypsrp deserialises them from CLIXML (and, with object_to_values, the plain
+JSON objects of the Exchange Online REST endpoint).
 
 pypsrp turns an Exchange object into a GenericComplexObject: ``adapted_properties`` (<Props>),
 ``extended_properties`` (<MS>), ``to_string`` (<ToString>) and ``types`` (<TN>). Two shapes need
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import UnexpectedExchangeValue
 
 _DESERIALIZED_PREFIX = "Deserialized."
 _LIST_TAGS = ("LST", "IE")
@@ -147,20 +148,30 @@ def property_value(obj, name, default=None):
 def object_to_values(obj, table):
     """Canonical values of ``obj`` for ``table``: {key: (Exchange property name, kind)}.
 
+    ``obj`` is a deserialised CLIXML object, or a JSON object (a dict) of the Exchange Online REST endpoint,
+    whose values are plain already and whose property names are exact.
+
     A property the object does not have at all is left out of the result, so a caller can tell
     "this Exchange has no such setting" from "the setting is empty". A value the kind cannot read
     raises UnexpectedExchangeValue naming the property.
     """
     values = {}
     for key, (property_name, kind) in table.items():
-        value = _lookup(obj, property_name)
+        value = _plain_property(obj, property_name)
         if value is _MISSING:
             continue
         try:
-            values[key] = kind.from_exchange(plain_value(value))
+            values[key] = kind.from_exchange(value)
         except UnexpectedExchangeValue as err:
             raise UnexpectedExchangeValue("%s: %s" % (property_name, err)) from None
     return values
+
+
+def _plain_property(obj, name):
+    if isinstance(obj, dict):
+        return obj.get(name, _MISSING)
+    value = _lookup(obj, name)
+    return value if value is _MISSING else plain_value(value)
 
 
 def _strip_namespace(element):

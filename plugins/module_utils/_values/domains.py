@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: mailflow.exchange contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Domain names with a leading wildcard, and which names they cover.
+"""SMTP domains, with a leading wildcard, and which names they cover.
 
 Two rules differ on purpose:
 
@@ -13,58 +13,111 @@ Two rules differ on purpose:
 """
 from __future__ import annotations
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
-    FQDN,
-    InvalidValue,
-    UnexpectedExchangeValue,
-)
+import re
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import MultiKind, Kind, Rejected
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.names import FQDN
 
 ANY = "*"
 _WILDCARD_PREFIX = "*."
 
 
-class SmtpDomainWithSubdomains:
-    """Exchange's SmtpDomainWithSubdomains: ``contoso.com``, ``*.contoso.com`` or ``*``, lower-cased.
+class SmtpDomain(Kind):
+    """An SMTP domain, lower-cased: ``contoso.com``, ``*.contoso.com`` if ``wildcard``, ``*`` alone if
+    ``any_domain``. "You can't embed the wildcard character" (New-InboundConnector.md, SenderDomains
+    and TlsSenderCertificateName; New-AcceptedDomain.md, DomainName): only a leading ``*.`` is a wildcard.
+    Empty means unset, unless ``required``.
 
-    "You can't embed a wildcard character" (New-AcceptedDomain.md, DomainName): only a leading
-    ``*.`` is a wildcard. Same interface as a canonical kind (from_input, from_exchange).
+    Exchange's SmtpDomainWithSubdomains (accepted domains) is ``SmtpDomain(any_domain=True, two_labels=False,
+    required=True)``.
     """
 
-    noun = "a domain name"
-    accepted = "a domain such as contoso.com, or *.contoso.com (a wildcard only as the first label)"
+    noun = "an SMTP domain"
 
-    def _parse(self, value):
-        """The canonical name, or None if ``value`` is not one."""
-        if not isinstance(value, str) or not value.strip():
+    def __init__(self, wildcard=True, any_domain=False, two_labels=True, required=False):
+        self.wildcard = wildcard
+        self.any_domain = any_domain
+        self.two_labels = two_labels
+        self.required = required
+        forms = ["a domain such as contoso.com"]
+        if wildcard:
+            forms.append("*.contoso.com for a domain and its subdomains (a wildcard only as the first label)")
+        if any_domain:
+            forms.append("* for any domain")
+        self.accepted = ", ".join(forms[:-1]) + " or " + forms[-1] if len(forms) > 1 else forms[0]
+
+    def parse(self, value):
+        if value is None or value == "":
+            if self.required:
+                raise Rejected("empty")
             return None
+        if not isinstance(value, str):
+            raise Rejected("expected text")
         text = value.strip().lower()
         if text == ANY:
-            return ANY
+            if self.any_domain:
+                return text
+            raise Rejected("* alone is not allowed here")
         wildcard = text.startswith(_WILDCARD_PREFIX)
+        if wildcard and not self.wildcard:
+            raise Rejected("no wildcard allowed here")
         rest = text[len(_WILDCARD_PREFIX):] if wildcard else text
-        try:
-            name = FQDN.from_input(rest, "domain")
-        except InvalidValue:
-            return None
+        if "*" in rest:
+            raise Rejected("a wildcard cannot be embedded")
+        # GUESS: Exchange Online wants at least two labels in an SMTP domain (DNS names may have one).
+        if self.two_labels and "." not in rest.strip("."):
+            raise Rejected("not a domain with at least two labels")
+        name = FQDN.parse(rest)
         if name is None:
-            return None
+            raise Rejected("empty")
         return _WILDCARD_PREFIX + name if wildcard else name
 
-    def from_input(self, value, option):
-        name = self._parse(value)
+
+class SmtpDomains(MultiKind):
+    """A list of SmtpDomain values (AssociatedAcceptedDomains), sorted and duplicate-free."""
+
+    noun = "an SMTP domain"
+
+    def __init__(self, wildcard=True, any_domain=False):
+        self.domain = SmtpDomain(wildcard=wildcard, any_domain=any_domain)
+        self.accepted = self.domain.accepted
+
+    def parse_item(self, text):
+        name = self.domain.parse(text)
         if name is None:
-            raise InvalidValue(option, value, self.accepted, self.noun)
+            raise Rejected("empty")
         return name
 
-    def from_exchange(self, raw):
-        text = getattr(raw, "to_string", raw)
-        name = self._parse(text)
-        if name is None:
-            raise UnexpectedExchangeValue("Exchange returned %r, which is not %s" % (text, self.noun))
-        return name
+
+# An AddressSpace as Get-InboundConnector prints SenderDomains: "smtp:contoso.com;1", "smtp:*;1".
+_ADDRESS_SPACE = re.compile(r"(?P<type>[A-Za-z0-9]+):(?P<domain>[^;]*)(?:;(?P<cost>\d+))?")
 
 
-SMTP_DOMAIN = SmtpDomainWithSubdomains()
+class SenderDomains(SmtpDomains):
+    """Inbound connector SenderDomains, canonical as plain lower-case domains (``*`` kept).
+
+    Get-InboundConnector prints them as address spaces (``smtp:*;1`` for ``*``, EXCHANGE.md 5);
+    both forms are read, so the value a user writes and the one Exchange prints compare equal.
+    """
+
+    def __init__(self):
+        super().__init__(wildcard=True, any_domain=True)
+        self.accepted += " (the address space form smtp:contoso.com;1 is read too)"
+
+    def parse_item(self, text):
+        space = _ADDRESS_SPACE.fullmatch(text)
+        if space:
+            if space.group("type").lower() != "smtp":
+                raise Rejected("only smtp address spaces")
+            # GUESS: the cost of an inbound connector's address space has no meaning (costs rank
+            # outbound routes), so it is dropped: smtp:contoso.com;1 and contoso.com are equal.
+            text = space.group("domain")
+        return super().parse_item(text)
+
+
+# Accepted domains and certificate names (SmtpDomainWithSubdomains in New-AcceptedDomain.md, DomainName).
+SMTP_DOMAIN = SmtpDomain(any_domain=True, two_labels=False, required=True)
+SENDER_DOMAINS = SenderDomains()
 
 
 def _is_strict_subdomain(name, parent):

@@ -11,7 +11,10 @@ import pytest
 from ansible_collections.mailflow.exchange.plugins.module_utils._server import accepted_domain as accepted_domain_api
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
+    InvalidValue,
+    UnexpectedExchangeValue,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import SMTP_DOMAIN, accepted_domain_covers
 
 CAPTURE = Path(__file__).resolve().parents[2] / "data" / "E19-GetAcceptedDomain.xml"

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import canonical as c
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
     InvalidValue,
     UnexpectedExchangeValue,
 )
@@ -119,9 +119,9 @@ def test_unlimited_int_garbage_from_exchange():
         c.UNLIMITED_INT.from_exchange(exchange_object("lots"))
 
 
-# --- ENUM ---------------------------------------------------------------------------------------
+# --- EnumKind -------------------------------------------------------------------------------------
 
-ROLE = c.ENUM(("FrontendTransport", "HubTransport"))
+ROLE = c.EnumKind(("FrontendTransport", "HubTransport"))
 
 
 def test_enum_is_case_insensitive_and_canonical_is_exchange_spelling():
@@ -139,10 +139,10 @@ def test_enum_keeps_a_name_exchange_reports_but_we_do_not_know():
     assert ROLE.from_exchange(exchange_object("Mailbox")) == "Mailbox"
 
 
-# --- FLAGS --------------------------------------------------------------------------------------
+# --- FlagsKind ------------------------------------------------------------------------------------
 
-AUTH = c.FLAGS(("None", "Tls", "Integrated", "BasicAuth", "BasicAuthRequireTLS", "ExchangeServer",
-                "ExternalAuthoritative"))
+AUTH = c.FlagsKind(("None", "Tls", "Integrated", "BasicAuth", "BasicAuthRequireTLS", "ExchangeServer",
+                    "ExternalAuthoritative"))
 
 
 def test_flags_from_comma_string_or_list_are_equal():

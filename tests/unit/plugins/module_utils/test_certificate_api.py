@@ -22,7 +22,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._server import c
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import nrbf
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import certificate_name_covers
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.table import READ_TABLE
 

@@ -8,12 +8,9 @@ from pypsrp.complex_objects import GenericComplexObject
 from pypsrp.serializer import Serializer
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
-    BINDINGS,
-    BOOL,
-    IP_RANGES,
-    UnexpectedExchangeValue,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.addresses import BINDINGS, IP_RANGES
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.scalars import BOOL
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.table import (
     READ_TABLE,
     ROWS,

@@ -8,7 +8,7 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.selection import (
     canonical_planned,
     planned_moves,

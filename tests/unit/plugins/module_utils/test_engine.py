@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     ROWS,
     check_name,

@@ -7,7 +7,10 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector import api
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
+    InvalidValue,
+    UnexpectedExchangeValue,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
 
 GUID = "9feb45ad-0cc9-43dc-a609-2110e2216c15"

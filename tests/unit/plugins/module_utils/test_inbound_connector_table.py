@@ -9,7 +9,10 @@ import re
 import pytest
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
+    InvalidValue,
+    UnexpectedExchangeValue,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import (
     check_name,
@@ -18,17 +21,17 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connect
     creation_restricted,
     get_connector,
     list_connectors,
-    open_relay_problem,
+    unrestricted_connector_problem,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.table import (
     NEW_CONNECTOR_DEFAULTS,
-    ROW_BY_OPTION,
+    READ_TABLE,
     ROWS,
 )
 
 
 def kind(option):
-    return ROW_BY_OPTION[option].kind
+    return READ_TABLE[option][1]
 
 
 def relay_json(**changes):
@@ -259,13 +262,13 @@ UNRESTRICTED = {"connector_type": "OnPremises", "sender_domains": ["*"], "sender
 
 
 def test_an_onpremises_connector_for_any_domain_from_anywhere_is_refused():
-    problem = open_relay_problem(UNRESTRICTED)
+    problem = unrestricted_connector_problem(UNRESTRICTED)
     assert "open relay" in problem and "allow_unrestricted" in problem
 
 
 def test_the_guard_reads_the_address_space_exchange_prints():
     current = connector_values(relay_json(SenderIPAddresses=[], RestrictDomainsToIPAddresses=False))
-    assert open_relay_problem(current) is not None
+    assert unrestricted_connector_problem(current) is not None
 
 
 @pytest.mark.parametrize("changes", [
@@ -275,13 +278,13 @@ def test_the_guard_reads_the_address_space_exchange_prints():
     {"sender_domains": ["contoso.com"]},
 ])
 def test_the_guard_lets_restricted_connectors_pass(changes):
-    assert open_relay_problem(dict(UNRESTRICTED, **changes)) is None
+    assert unrestricted_connector_problem(dict(UNRESTRICTED, **changes)) is None
 
 
 def test_the_guard_waits_until_everything_is_known():
     partial = dict(UNRESTRICTED)
     del partial["sender_ip_addresses"]
-    assert open_relay_problem(partial) is None
+    assert unrestricted_connector_problem(partial) is None
 
 
 # --- the E5 developer tenant restriction -------------------------------------------------------------

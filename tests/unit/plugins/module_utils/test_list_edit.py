@@ -7,14 +7,14 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import list_edit
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.addresses import (
     BINDINGS,
     IP_RANGES,
-    SENDER_DOMAINS,
     SENDER_IP_ADDRESSES,
-    FlagsKind,
-    InvalidValue,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import SENDER_DOMAINS
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.scalars import FlagsKind
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.table import AUTH_MECHANISMS
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.table import ROWS as RC_ROWS
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.table import ROWS as IC_ROWS

@@ -12,12 +12,12 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connect
     anyone_may_relay,
     canonical_rights,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.ip_ranges import range_size, total_addresses
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import Principal, canonical_sid, sid_in
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import (
     broad_ranges,
-    open_relay_problem,
+    broad_relay_problem,
     relay_principal_needs_guard,
 )
 
@@ -125,13 +125,13 @@ def test_total_addresses_counts_overlaps_once(ranges, total):
 
 def test_many_small_ranges_are_judged_together():
     slash_16 = ["10.1.%d.0/24" % i for i in range(256)]
-    problem = open_relay_problem("MAIL1\\Relay", slash_16, 256)
+    problem = broad_relay_problem("MAIL1\\Relay", slash_16, 256)
     assert problem and "65536" in problem
     assert "10.1.0.0/24, 10.1.1.0/24" in problem and "and 248 more" in problem and "10.1.255.0/24" not in problem
-    assert open_relay_problem("MAIL1\\Relay", ["10.1.2.0/25", "10.1.2.128/25"], 256) is None
-    assert open_relay_problem("MAIL1\\Relay", ["10.1.2.0/24", "10.1.3.0"], 256)
+    assert broad_relay_problem("MAIL1\\Relay", ["10.1.2.0/25", "10.1.2.128/25"], 256) is None
+    assert broad_relay_problem("MAIL1\\Relay", ["10.1.2.0/24", "10.1.3.0"], 256)
     # The same /24 listed twice is still 256 addresses.
-    assert open_relay_problem("MAIL1\\Relay", ["10.1.2.0/24", "10.1.2.0-10.1.2.255"], 256) is None
+    assert broad_relay_problem("MAIL1\\Relay", ["10.1.2.0/24", "10.1.2.0-10.1.2.255"], 256) is None
 
 
 def test_broad_ranges_names_every_range_when_only_their_sum_is_too_broad():
@@ -145,8 +145,8 @@ def test_broad_ranges_widest_first():
 
 
 def test_open_relay_refusal_explains_and_allows_listed_devices():
-    assert open_relay_problem("MAIL1\\Relay", ["10.1.2.3", "10.1.2.4"], 256) is None
-    problem = open_relay_problem("MAIL1\\Relay", ["0.0.0.0/0"], 256)
+    assert broad_relay_problem("MAIL1\\Relay", ["10.1.2.3", "10.1.2.4"], 256) is None
+    problem = broad_relay_problem("MAIL1\\Relay", ["0.0.0.0/0"], 256)
     assert "open relay" in problem and "0.0.0.0/0" in problem and "allow_broad_relay" in problem
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue
 from ansible_collections.mailflow.exchange.plugins.modules.ad_permission import RightsEdit, _rights_edit
 
 SUBMIT, RELAY = "ms-Exch-SMTP-Submit", "ms-Exch-SMTP-Accept-Any-Recipient"
