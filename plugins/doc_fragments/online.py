@@ -6,14 +6,18 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Connection options of every Exchange Online module (declared once in module_utils/_online/client.py).
+    # How to reach a tenant's Exchange Online, documented once. Modules extend mailflow.exchange.online and
+    # mailflow.exchange.online.modules (options declared in module_utils/_online/client.py); the connection
+    # online_session extends mailflow.exchange.online and mailflow.exchange.online.plugins, whose vars and env
+    # entries are that plugin's configuration.
+
+    # The options modules and the connection share, with the notes true of both.
     DOCUMENTATION = r"""
 options:
   tenant:
     description:
       - The Microsoft 365 tenant, as its GUID or its C(x.onmicrosoft.com) name.
       - If not set, the environment variable E(EXO_TENANT) is used.
-      - Required unless the task runs on the connection P(mailflow.exchange.online_session#connection).
     type: str
   client_id:
     description:
@@ -21,7 +25,6 @@ options:
       - The app needs the application permission C(Exchange.ManageAsApp) of C(Office 365 Exchange Online)
         with admin consent, and its service principal the C(Exchange Administrator) role.
       - If not set, the environment variable E(EXO_CLIENT_ID) is used.
-      - Required unless the task runs on the connection P(mailflow.exchange.online_session#connection).
     type: str
   certificate:
     description:
@@ -111,16 +114,101 @@ requirements:
   - cryptography on the controller
   - requests on the controller
 notes:
-  - An environment variable that is set but empty counts as unset (AWX credential types set every variable they inject).
   - >-
-    The modules run on the controller (C(connection: local) or C(delegate_to: localhost)) and send each
-    cmdlet to the REST endpoint C(/adminapi/beta/<tenant>/InvokeCommand) that Microsoft's
+    Each cmdlet is sent to the REST endpoint C(/adminapi/beta/<tenant>/InvokeCommand) that Microsoft's
     ExchangeOnlineManagement module uses; it is not a documented API.
   - >-
     Throttled or busy answers (HTTP 429 and 503, and for reads 504) are retried a few times, honouring
     C(Retry-After), for at most about a minute.
+"""
+
+    # What only modules have: how they run, and when the options may be left out.
+    MODULES = r"""
+options: {}
+notes:
+  - An environment variable that is set but empty counts as unset (AWX credential types set every variable they inject).
+  - >-
+    O(tenant) and O(client_id) are required unless the task runs on the connection
+    P(mailflow.exchange.online_session#connection).
+  - >-
+    The modules run on the controller (C(connection: local) or C(delegate_to: localhost)).
   - >-
     The token is reused within one module run; it is not stored on disk. Over the connection
     P(mailflow.exchange.online_session#connection) one token serves the whole play, and these connection
     options are ignored: the connection's own apply.
+"""
+
+    # Where the connection reads each option from: inventory variables first, then the environment.
+    PLUGINS = r"""
+options:
+  tenant:
+    vars:
+      - name: mailflow_exo_tenant
+    env:
+      - name: EXO_TENANT
+  client_id:
+    vars:
+      - name: mailflow_exo_client_id
+    env:
+      - name: EXO_CLIENT_ID
+  certificate:
+    vars:
+      - name: mailflow_exo_certificate
+    env:
+      - name: EXO_CERTIFICATE
+  private_key:
+    vars:
+      - name: mailflow_exo_private_key
+    env:
+      - name: EXO_PRIVATE_KEY
+  pfx:
+    vars:
+      - name: mailflow_exo_pfx
+    env:
+      - name: EXO_PFX
+  pfx_password:
+    vars:
+      - name: mailflow_exo_pfx_password
+    env:
+      - name: EXO_PFX_PASSWORD
+  client_secret:
+    vars:
+      - name: mailflow_exo_client_secret
+    env:
+      - name: EXO_CLIENT_SECRET
+  cloud:
+    vars:
+      - name: mailflow_exo_cloud
+    env:
+      - name: EXO_CLOUD
+  authority_url:
+    vars:
+      - name: mailflow_exo_authority_url
+    env:
+      - name: EXO_AUTHORITY_URL
+  exchange_url:
+    vars:
+      - name: mailflow_exo_exchange_url
+    env:
+      - name: EXO_EXCHANGE_URL
+  allow_custom_endpoints:
+    vars:
+      - name: mailflow_exo_allow_custom_endpoints
+    env:
+      - name: EXO_ALLOW_CUSTOM_ENDPOINTS
+  validate_certs:
+    vars:
+      - name: mailflow_exo_validate_certs
+    env:
+      - name: EXO_VALIDATE_CERTS
+  ca_path:
+    vars:
+      - name: mailflow_exo_ca_path
+    env:
+      - name: EXO_CA_PATH
+  timeout:
+    vars:
+      - name: mailflow_exo_timeout
+    env:
+      - name: EXO_TIMEOUT
 """

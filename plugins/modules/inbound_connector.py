@@ -29,6 +29,7 @@ author:
   - mailflow.exchange contributors (@mailflow)
 extends_documentation_fragment:
   - mailflow.exchange.online
+  - mailflow.exchange.online.modules
   - mailflow.exchange.change_review
 attributes:
   check_mode:

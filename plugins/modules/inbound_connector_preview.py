@@ -25,6 +25,7 @@ author:
   - mailflow.exchange contributors (@mailflow)
 extends_documentation_fragment:
   - mailflow.exchange.online
+  - mailflow.exchange.online.modules
 attributes:
   check_mode:
     support: full

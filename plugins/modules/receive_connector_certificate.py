@@ -25,6 +25,7 @@ author:
   - mailflow.exchange contributors (@mailflow)
 extends_documentation_fragment:
   - mailflow.exchange.onprem
+  - mailflow.exchange.onprem.modules
   - mailflow.exchange.change_review
 attributes:
   check_mode:

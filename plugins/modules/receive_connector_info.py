@@ -17,6 +17,7 @@ author:
   - mailflow.exchange contributors (@mailflow)
 extends_documentation_fragment:
   - mailflow.exchange.onprem
+  - mailflow.exchange.onprem.modules
 attributes:
   check_mode:
     support: full
