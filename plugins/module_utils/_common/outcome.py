@@ -11,14 +11,16 @@ objects or ACEs), and the result says ``changed`` since the first read found wor
 
 from __future__ import annotations
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeOutcomeUnknown
+from typing import Callable, Iterable
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError, ExchangeOutcomeUnknown
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import is_read
 
 # One re-read after an unknown outcome; a second unknown outcome fails the task.
 REREADS = 1
 
 
-def run_rereading(task, warn=None):
+def run_rereading(task: Callable[[], dict], warn: Callable[[str], None] | None = None) -> dict:
     """``task()``'s result; after an unknown write outcome, ``task()`` again from the read (bounded)."""
     unknown = []
     while True:
@@ -37,7 +39,7 @@ def run_rereading(task, warn=None):
         return result
 
 
-def failure_result(err, client):
+def failure_result(err: ExchangeError, client: object) -> dict:
     """fail_json keywords for ``err``: the error's fields, and exactly what was applied before it."""
     applied = list(getattr(client, "applied", None) or [])
     result = dict(err.to_result(), msg=str(err), applied=applied, changed=bool(applied))
@@ -46,7 +48,7 @@ def failure_result(err, client):
     return result
 
 
-def applied_writes(commands):
+def applied_writes(commands: Iterable[tuple[str, dict]]) -> list[dict]:
     """Failure-result entries for the writes of ``[(cmdlet, parameters), ...]`` that Exchange confirmed:
     the cmdlet, its object and which parameters (never their values: they may hold secrets)."""
     entries = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
@@ -35,20 +36,20 @@ NAME_ACCEPTED = ("1 to 64 characters without control characters (newline, tab) o
 REPLICATION_BACKOFF = dict(attempts=6, base=1.0, cap=4.0, total=15.0)
 
 
-def name_problem(name):
+def name_problem(name: str | None) -> str | None:
     """Why ``name`` cannot name exactly one connector, or None."""
     if name and len(name) > MAX_NAME_LENGTH:
         return "it is too long (more than %d characters)" % MAX_NAME_LENGTH
     return identity_problem(name)
 
 
-def check_name(name, option="name"):
+def check_name(name: str | None, option: str = "name") -> None:
     problem = name_problem(name)
     if problem:
         raise InvalidValue(option, name, NAME_ACCEPTED, noun="a connector name", reason=problem)
 
 
-def connector_values(obj):
+def connector_values(obj: dict[str, Any]) -> dict[str, Any]:
     """A connector (a plain JSON object from the REST endpoint) as the module's options, canonical.
 
     A property the object lacks is left out, so "not reported" stays apart from "empty".
@@ -60,7 +61,7 @@ def _named(objects, name):
     return [obj for obj in objects if isinstance(obj, dict) and same_name(obj.get("Name"), name)]
 
 
-def get_connector(client, name):
+def get_connector(client: Any, name: str) -> dict[str, Any] | None:
     """The connector object called ``name`` (case-insensitive, as Exchange compares), or None.
 
     Every object of the answer is checked: Get-InboundConnector.md (Caution): "a non-existent value for
@@ -80,7 +81,7 @@ def get_connector(client, name):
     return matches[0] if matches else None
 
 
-def write_identity(connector):
+def write_identity(connector: dict[str, Any]) -> str:
     """How a write addresses ``connector``: its GUID read first (it cannot match another connector), else
     its name. Set-/Remove-InboundConnector.md: Identity is an InboundConnectorIdParameter (name or GUID)."""
     for key in ("Guid", "ExchangeObjectId"):
@@ -103,13 +104,13 @@ def read_until(client, name, settled, sleep=time.sleep):
     return connector
 
 
-def already_exists(err):
+def already_exists(err: ExchangeError) -> bool:
     """Whether New-InboundConnector failed because a connector of that name exists (maybe not yet readable)."""
     return err.category == "ResourceExists" or "AlreadyExists" in (err.exception_type or "") \
         or "already exists" in (err.message or "").lower()
 
 
-def list_connectors(client, name=None):
+def list_connectors(client: Any, name: str | None = None) -> list[dict[str, Any]]:
     """All connectors, or the one called ``name`` (a list, empty when there is none)."""
     if name:
         found = get_connector(client, name)
@@ -127,7 +128,7 @@ def _known(values, *options):
     return all(option in values for option in options)
 
 
-def combination_problems(values):
+def combination_problems(values: dict[str, Any]) -> list[str]:
     """Rules between options, from New-/Set-InboundConnector.md.
 
     ``values`` may be partial (the user's options before anything is read): a rule is checked only
@@ -157,7 +158,7 @@ def combination_problems(values):
     return problems
 
 
-def unrestricted_connector_problem(values):
+def unrestricted_connector_problem(values: dict[str, Any]) -> str | None:
     """A refusal message when an OnPremises connector would take mail for any sender domain from
     anywhere (None otherwise, or when the values needed are not all known).
 
@@ -182,7 +183,7 @@ def unrestricted_connector_problem(values):
 _RESTRICTED = re.compile(r"\brestricted\b", re.IGNORECASE)
 
 
-def creation_restricted(err):
+def creation_restricted(err: ExchangeError) -> bool:
     """Whether New-InboundConnector failed because the tenant may not create inbound connectors."""
     return err.cmdlet == "New-InboundConnector" and bool(
         _RESTRICTED.search(err.message or "") or (err.exception_type or "").endswith("RestrictedException"))

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
@@ -32,7 +33,7 @@ NAME_ACCEPTED = ("1 to 64 characters without backslash, control characters (newl
                  "starting with CN=")
 
 
-def name_problem(name):
+def name_problem(name: str | None) -> str | None:
     """Why ``name`` cannot name a connector exactly, or None."""
     problem = identity_problem(name)
     if problem is None and "\\" in name:
@@ -40,29 +41,29 @@ def name_problem(name):
     return problem
 
 
-def check_name(name, option="name"):
+def check_name(name: str | None, option: str = "name") -> None:
     problem = name_problem(name)
     if problem:
         raise InvalidValue(option, name, NAME_ACCEPTED, noun="a connector name", reason=problem)
 
 
-def identity_of(server, name):
+def identity_of(server: str, name: str) -> str:
     """``SERVER\\Name``: how messages name a connector (never how a write addresses it)."""
     return join_identity(server, name)
 
 
-def connector_values(obj):
+def connector_values(obj: Any) -> dict[str, Any]:
     """A connector object as the module's options, in canonical form."""
     return engine.readable_values(clixml.object_to_values(obj, READ_TABLE), ROWS)
 
 
-def is_connector(obj, server, name=None):
+def is_connector(obj: Any, server: str, name: str | None = None) -> bool:
     """Whether ``obj`` is the connector ``name`` of ``server`` (any connector of it without ``name``)."""
     found = clixml.object_to_values(obj, {"server": ("Server", SERVER), "name": ("Name", STRING)})
     return same_name(found.get("server"), server) and (name is None or same_name(found.get("name"), name))
 
 
-def get_connector(client, server, name):
+def get_connector(client: Any, server: str, name: str) -> Any:
     """The connector called ``name`` on ``server``, or None.
 
     Get-ReceiveConnector.md (Caution): "a non-existent value for the Identity parameter returns *all*
@@ -82,20 +83,20 @@ def get_connector(client, server, name):
     return matches[0] if matches else None
 
 
-def list_connectors(client, server=None):
+def list_connectors(client: Any, server: str | None = None) -> list:
     """All connectors, or those of one server (each object checked to be of that server)."""
     if not server:
         return client.invoke("Get-ReceiveConnector", {})
     return [obj for obj in client.invoke("Get-ReceiveConnector", {"Server": server}) if is_connector(obj, server)]
 
 
-def guid_of(obj):
+def guid_of(obj: Any) -> str:
     """The connector's GUID: the identity a write uses, which can match no other object
     (Set-ReceiveConnector.md and Remove-ReceiveConnector.md accept it)."""
     return _address(obj, "Guid")
 
 
-def distinguished_name_of(obj):
+def distinguished_name_of(obj: Any) -> str:
     """The connector's DN, how Get-/Add-/Remove-ADPermission address it (Add-ADPermission.md, -Identity:
     "the distinguished name (DN) of the object or the object's name if it's unique")."""
     return _address(obj, "DistinguishedName")
@@ -117,7 +118,7 @@ _BANNER = re.compile(r"220(?: |$)")
 _KILOBYTE = 1024
 
 
-def as_exchange_stores(desired, current):
+def as_exchange_stores(desired: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
     """``desired`` with each value Exchange may store rounded replaced by what ``current`` holds, when that is
     the rounded value; so a rerun after the rounding reports no change."""
     asked, held = desired.get("max_header_size"), (current or {}).get("max_header_size")
@@ -126,7 +127,7 @@ def as_exchange_stores(desired, current):
     return desired
 
 
-def combination_problems(values):
+def combination_problems(values: dict[str, Any]) -> list[str]:
     """Rules between options that Set-ReceiveConnector.md states, checked on the
     connector as it would be after the change, so they fail before any write."""
     mechanisms = set(values.get("auth_mechanism") or ())

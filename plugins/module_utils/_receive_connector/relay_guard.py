@@ -9,13 +9,15 @@ an anonymous connector with the relay right and a broad range is an open relay.
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.ip_ranges import range_bounds, range_size, total_addresses
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import ANYONE_SIDS
 
 DEFAULT_MAX_ADDRESSES = 256
 
 
-def broad_ranges(ranges, max_addresses):
+def broad_ranges(ranges: Iterable[str] | None, max_addresses: int) -> list[str]:
     """The ranges that make the relay too broad, widest first.
 
     The ranges are judged together: 256 separate /24s are a /16. When no range alone holds more than
@@ -35,7 +37,7 @@ def _widest_first(text):
     return -range_size(text), low.version, int(low)
 
 
-def relay_principal_needs_guard(sid):
+def relay_principal_needs_guard(sid: str | None) -> bool:
     """Whether granting relay to the principal with ``sid`` can open the relay to anyone who connects.
 
     True for Anonymous Logon and Everyone, and when the SID is not known (None): a name the guard
@@ -44,7 +46,7 @@ def relay_principal_needs_guard(sid):
     return sid is None or sid in ANYONE_SIDS
 
 
-def broad_relay_problem(connector, ranges, max_addresses):
+def broad_relay_problem(connector: str, ranges: Iterable[str] | None, max_addresses: int) -> str | None:
     """A refusal message if anonymous relay on ``ranges`` would exceed ``max_addresses``, else None."""
     broad = broad_ranges(ranges, max_addresses)
     if not broad:

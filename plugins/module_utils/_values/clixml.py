@@ -19,14 +19,15 @@ pypsrp is imported lazily, only where XML has to be deserialised.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import UnexpectedExchangeValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import Kind, UnexpectedExchangeValue
 
 _DESERIALIZED_PREFIX = "Deserialized."
 _LIST_TAGS = ("LST", "IE")
 
 
-def type_names(obj):
+def type_names(obj: Any) -> list[str]:
     """The object's .NET type names, most specific first, without PowerShell's
     ``Deserialized.`` prefix (present when a capture went through a remote session)."""
     names = getattr(obj, "types", None) or []
@@ -34,11 +35,11 @@ def type_names(obj):
             for name in names]
 
 
-def has_type(obj, name):
+def has_type(obj: Any, name: str) -> bool:
     return name in type_names(obj)
 
 
-def to_string(obj):
+def to_string(obj: Any) -> str | None:
     """The object's <ToString> (None if it has none); a primitive's own text."""
     if hasattr(obj, "to_string"):
         return obj.to_string
@@ -50,7 +51,7 @@ def to_string(obj):
 _MISSING = object()
 
 
-def get_property(obj, name, default=None):
+def get_property(obj: Any, name: str, default: Any = None) -> Any:
     """The raw value of property ``name``: adapted properties first, then extended ones.
 
     PowerShell property names are case-insensitive, so a case-insensitive match is the fallback.
@@ -61,7 +62,7 @@ def get_property(obj, name, default=None):
     return default if value is _MISSING else value
 
 
-def has_property(obj, name):
+def has_property(obj: Any, name: str) -> bool:
     return _lookup(obj, name) is not _MISSING
 
 
@@ -115,7 +116,7 @@ def _deserialize_fragment(elements):
     return [serializer.deserialize(element, clear=False) for element in elements]
 
 
-def list_items(obj):
+def list_items(obj: Any) -> list | None:
     """The items of a collection value: a Python list as is, pypsrp's raw <LST> XML
     deserialised. Returns None if ``obj`` is not a collection."""
     if isinstance(obj, (list, tuple)):
@@ -126,7 +127,7 @@ def list_items(obj):
     return _deserialize_fragment(list(ET.fromstring(raw)))
 
 
-def plain_value(raw):
+def plain_value(raw: Any) -> Any:
     """A deserialised value as plain Python: None, a primitive, the ToString text of an object
     (enums give their names), or a list of plain values for a collection."""
     if raw is None or isinstance(raw, (bool, int, float, str, bytes)):
@@ -139,13 +140,13 @@ def plain_value(raw):
     return str(raw)
 
 
-def property_value(obj, name, default=None):
+def property_value(obj: Any, name: str, default: Any = None) -> Any:
     """``get_property`` made plain (see ``plain_value``)."""
     value = _lookup(obj, name)
     return default if value is _MISSING else plain_value(value)
 
 
-def object_to_values(obj, table):
+def object_to_values(obj: Any, table: dict[str, tuple[str, Kind]]) -> dict[str, Any]:
     """Canonical values of ``obj`` for ``table``: {key: (Exchange property name, kind)}.
 
     ``obj`` is a deserialised CLIXML object, or a JSON object (a dict) of the Exchange Online REST endpoint,
@@ -180,7 +181,7 @@ def _strip_namespace(element):
             node.tag = node.tag.split("}", 1)[1]
 
 
-def objects_from_export_clixml(text):
+def objects_from_export_clixml(text: str | bytes) -> list:
     """The objects of an Export-Clixml document (``<Objs>``), deserialised by pypsrp exactly as a
     PSRP pipeline output is: pypsrp's Serializer, one top-level <Obj> (or primitive) at a time.
 

@@ -124,7 +124,7 @@ def _is_strict_subdomain(name, parent):
     return name.endswith("." + parent)
 
 
-def certificate_name_covers(certificate_name, domain):
+def certificate_name_covers(certificate_name: str, domain: str) -> bool:
     """Whether a certificate issued for ``certificate_name`` is valid for host ``domain``.
 
     Both canonical (lower case). A wildcard name matches one left-most label; a wildcard query
@@ -138,7 +138,7 @@ def certificate_name_covers(certificate_name, domain):
     return bool(label) and parent == certificate_name[len(_WILDCARD_PREFIX):]
 
 
-def accepted_domain_covers(domain_name, match_subdomains, domain):
+def accepted_domain_covers(domain_name: str, match_subdomains: bool, domain: str) -> bool:
     """Whether mail for ``domain`` is accepted under the accepted domain ``domain_name``.
 
     ``domain`` may itself be a wildcard (``*.contoso.com``): it is covered when all the domains

@@ -9,9 +9,12 @@ One place for what the open-relay guard, the audit and the connector preview cou
 from __future__ import annotations
 
 import ipaddress
+from typing import Iterable, Union
+
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 
 
-def range_bounds(text):
+def range_bounds(text: str) -> tuple[IPAddress, IPAddress]:
     """(first, last) address of a canonical remote range."""
     if "/" in text:
         network = ipaddress.ip_network(text, strict=False)
@@ -23,13 +26,13 @@ def range_bounds(text):
     return address, address
 
 
-def range_size(text):
+def range_size(text: str) -> int:
     """Number of addresses in one canonical remote range."""
     low, high = range_bounds(text)
     return int(high) - int(low) + 1
 
 
-def total_addresses(ranges):
+def total_addresses(ranges: Iterable[str] | None) -> int:
     """Number of distinct addresses all ``ranges`` hold together: overlaps and duplicates count once."""
     networks = {4: [], 6: []}
     for text in ranges or ():

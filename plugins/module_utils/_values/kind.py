@@ -18,6 +18,8 @@ Only the standard library is used here, so these functions are cheap to test and
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 class InvalidValue(ValueError):
     """The user gave a value that the option cannot take.
@@ -47,14 +49,14 @@ class Rejected(Exception):
         self.reason = reason
 
 
-def text_of(raw):
+def text_of(raw: Any) -> Any:
     """The user-facing text of a deserialised value: an object's ToString, else the value."""
     if hasattr(raw, "to_string"):
         return raw.to_string
     return raw
 
 
-def items_of(raw):
+def items_of(raw: Any) -> list:
     """A multi-valued value as a list (Nil is the empty list)."""
     if raw is None:
         return []
@@ -77,13 +79,13 @@ class Kind:
     def _parse_exchange(self, raw):
         return self.parse(text_of(raw))
 
-    def from_input(self, value, option):
+    def from_input(self, value: Any, option: str) -> Any:
         try:
             return self.parse(value)
         except Rejected as err:
             raise InvalidValue(option, value, self.accepted, self.noun, err.reason) from None
 
-    def from_exchange(self, raw):
+    def from_exchange(self, raw: Any) -> Any:
         try:
             return self._parse_exchange(raw)
         except Rejected as err:
@@ -91,7 +93,7 @@ class Kind:
             raise UnexpectedExchangeValue(
                 "Exchange returned %r, which is not %s%s" % (text_of(raw), self.noun, because)) from None
 
-    def to_parameter(self, canonical):
+    def to_parameter(self, canonical: Any) -> Any:
         return canonical
 
     def __repr__(self):

@@ -65,7 +65,7 @@ class Server(Kind):
         return name.upper()
 
 
-def split_identity(text):
+def split_identity(text: str) -> tuple[str, str]:
     """``SERVER\\Name`` -> (server, name). Server names cannot hold a backslash, so the first one
     splits. Raises ValueError if there is none."""
     server, sep, name = text.partition("\\")
@@ -74,7 +74,7 @@ def split_identity(text):
     return server, name
 
 
-def join_identity(server, name):
+def join_identity(server: str, name: str) -> str:
     return "%s\\%s" % (server, name)
 
 
@@ -83,7 +83,7 @@ def _simple_upper(text):
     return "".join(char.upper() if len(char.upper()) == 1 else char for char in text)
 
 
-def same_name(left, right):
+def same_name(left: object, right: object) -> bool:
     """Whether two object names (connectors, servers) are the same name to Exchange.
 
     GUESS: Exchange compares names like Windows' ordinal ignore-case, one character's upper case for
@@ -129,12 +129,12 @@ _GUID_SHAPED = re.compile(r"\{?[0-9a-f]{8}-?(?:[0-9a-f]{4}-?){3}[0-9a-f]{12}\}?"
 _DN_SHAPED = re.compile(r"cn=", re.IGNORECASE)
 
 
-def looks_like_guid(text):
+def looks_like_guid(text: str) -> bool:
     """Whether Exchange would read ``text`` as a GUID (with or without braces and hyphens)."""
     return bool(_GUID_SHAPED.fullmatch(text))
 
 
-def identity_problem(name):
+def identity_problem(name: str | None) -> str | None:
     """Why ``name`` could make an -Identity match another connector than the one named, or None."""
     if not name or not name.strip():
         return "it is empty"

@@ -60,7 +60,7 @@ class Bool(Kind):
         raise Rejected()
 
 
-def range_text(minimum, maximum):
+def range_text(minimum: int | None, maximum: int | None) -> str:
     """The bounds as the words of an accepted form (" from 1 to 100", " of at least 1"), or ""."""
     if minimum is not None and maximum is not None:
         return " from %d to %d" % (minimum, maximum)
@@ -71,7 +71,7 @@ def range_text(minimum, maximum):
     return ""
 
 
-def whole_number(value):
+def whole_number(value: object) -> int:
     """An int from an int or a string of digits (bool is not a number here)."""
     if isinstance(value, bool):
         raise Rejected()
@@ -82,7 +82,7 @@ def whole_number(value):
     raise Rejected()
 
 
-def check_bounds(number, minimum, maximum):
+def check_bounds(number: int, minimum: int | None, maximum: int | None) -> int:
     """``number`` if within the bounds (None: unbounded), else Rejected."""
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         raise Rejected("out of range")
@@ -103,7 +103,7 @@ class Int(Kind):
 UNLIMITED = "Unlimited"
 
 
-def is_unlimited(value):
+def is_unlimited(value: object) -> bool:
     """Whether ``value`` is the word Unlimited (any case)."""
     return isinstance(value, str) and value.strip().lower() == "unlimited"
 

@@ -65,7 +65,7 @@ def _normalise_dn(dn):
     return ", ".join(rdns)
 
 
-def tls_certificate_name(issuer, subject):
+def tls_certificate_name(issuer: str, subject: str) -> str:
     """The canonical ``<I>issuer<S>subject`` of a certificate (Set-ReceiveConnector.md,
     TlsCertificateName: "<I>$($TLSCert.Issuer)<S>$($TLSCert.Subject)"). Raises ValueError."""
     try:
