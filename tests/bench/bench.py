@@ -196,6 +196,16 @@ class Bench:
         return [m for m in wanted if m == "direct" or (m == "session" and self.sessions[target])]
 
     def run_latency(self, latency: str) -> None:
+        """Each mode against labs of its own, started from the captured server: the connectors one mode
+        creates would make every later mode's reads larger (Get-ReceiveConnector -Server returns them all)."""
+        for mode in self.config["modes"]:
+            fleet = self.start_fleet(latency, mode)
+            try:
+                self.run_mode(fleet, latency, mode)
+            finally:
+                fleet.stop()
+
+    def start_fleet(self, latency: str, mode: str) -> Fleet:
         config = self.config
         latency_args = []
         if latency == "on":
@@ -204,40 +214,41 @@ class Bench:
                             "--latency-token", str(on["token"])]
         count = config["servers"] if "c" in config["scenarios"] else 1
         fleet = Fleet(str(self.bin / "exchange-lab"), self.out / "labs", count, latency_args)
-        print(f"== latency {latency}: starting {count} lab server(s)", flush=True)
+        print(f"== latency {latency}, {mode}: starting {count} lab server(s)", flush=True)
         started = time.monotonic()
         fleet.start(config["lab_start_timeout"])
         print(f"   ready in {time.monotonic() - started:.1f} s", flush=True)
-        try:
-            one = fleet.servers[:1]
-            tasks = config["tasks"]
-            if "a" in config["scenarios"]:
-                for mode in self.modes("onprem"):
-                    play = plays.receive_connector_play(tasks, f"BENCH {mode.upper()}", slot=10 + len(self.rows))
-                    self.measure(fleet, one, "a-apply", latency, mode, "onprem", play, tasks)
-                    self.measure(fleet, one, "a-rerun", latency, mode, "onprem", play, tasks)
-            if "b" in config["scenarios"]:
-                for mode in self.modes("online"):
-                    play = plays.inbound_connector_play(tasks, f"BENCH {mode.upper()}")
-                    self.measure(fleet, one, "b-apply", latency, mode, "online", play, tasks)
-                    self.measure(fleet, one, "b-rerun", latency, mode, "online", play, tasks)
-            if "c" in config["scenarios"]:
-                for mode in self.modes("onprem"):
-                    single = self.measure(fleet, one, "c-role-1", latency, mode, "onprem",
-                                          plays.relay_role_play(f"BENCH {mode.upper()} SINGLE", slot=10 + len(self.rows)),
-                                          ROLE_EXCHANGE_TASKS)
-                    many = self.measure(fleet, fleet.servers, f"c-role-{len(fleet.servers)}", latency, mode,
-                                        "onprem", plays.relay_role_play(f"BENCH {mode.upper()} RELAY", slot=10 + len(self.rows)),
-                                        ROLE_EXCHANGE_TASKS)
-                    self.fanout.append(fanout_row(latency, mode, config["forks"], single, many))
-                    self.save()
-            if "memory" in config["scenarios"] and latency == config["latencies"][0]:
-                self.run_memory(fleet)
-        finally:
-            fleet.stop()
+        return fleet
+
+    def run_mode(self, fleet: Fleet, latency: str, mode: str) -> None:
+        config = self.config
+        one = fleet.servers[:1]
+        tasks = config["tasks"]
+        if "a" in config["scenarios"] and mode in self.modes("onprem"):
+            play = plays.receive_connector_play(tasks, f"BENCH {mode.upper()}", slot=10 + len(self.rows))
+            self.measure(fleet, one, "a-apply", latency, mode, "onprem", play, tasks)
+            self.measure(fleet, one, "a-rerun", latency, mode, "onprem", play, tasks)
+        if "b" in config["scenarios"] and mode in self.modes("online"):
+            play = plays.inbound_connector_play(tasks, f"BENCH {mode.upper()}")
+            self.measure(fleet, one, "b-apply", latency, mode, "online", play, tasks)
+            self.measure(fleet, one, "b-rerun", latency, mode, "online", play, tasks)
+        if "c" in config["scenarios"] and mode in self.modes("onprem"):
+            single = self.measure(fleet, one, "c-role-1", latency, mode, "onprem",
+                                  plays.relay_role_play(f"BENCH {mode.upper()} SINGLE", slot=10 + len(self.rows)),
+                                  ROLE_EXCHANGE_TASKS)
+            many = self.measure(fleet, fleet.servers, f"c-role-{len(fleet.servers)}", latency, mode,
+                                "onprem", plays.relay_role_play(f"BENCH {mode.upper()} RELAY", slot=10 + len(self.rows)),
+                                ROLE_EXCHANGE_TASKS)
+            self.fanout.append(fanout_row(latency, mode, config["forks"], single, many))
+            self.save()
+        if "memory" in config["scenarios"] and latency == config["latencies"][0] and mode == self.memory_mode():
+            self.run_memory(fleet)
+
+    def memory_mode(self) -> str:
+        return "session" if "session" in self.modes("onprem") else "direct"
 
     def run_memory(self, fleet: Fleet) -> None:
-        mode = "session" if "session" in self.modes("onprem") else "direct"
+        mode = self.memory_mode()
         server = fleet.servers[0]
         inventory = plays.write_inventory(self.work / f"memory-{mode}.json", [server], self.python, mode, "onprem")
         count = self.config["memory_tasks"]
