@@ -27,6 +27,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind imp
     InvalidValue,
     Kind,
     MultiKind,
+    TextKind,
     UnexpectedExchangeValue,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.names import (
@@ -70,7 +71,7 @@ __all__ = [
     "BINDINGS", "BOOL", "BYTE_SIZE", "FQDN", "IDENTITY", "INT", "IP_RANGES", "SENDER_DOMAINS", "SENDER_IP_ADDRESSES",
     "SERVER", "STRING", "TIMESPAN", "TLS_CERTIFICATE_NAME", "UNLIMITED", "UNLIMITED_INT",
     "Bindings", "Bool", "ByteSize", "EnumKind", "FlagsKind", "Fqdn", "Identity", "Int", "InvalidValue", "IpRanges",
-    "Kind", "MultiKind", "SenderDomains", "SenderIpAddresses", "Server", "SmtpDomain", "SmtpDomains", "String",
+    "Kind", "MultiKind", "TextKind", "SenderDomains", "SenderIpAddresses", "Server", "SmtpDomain", "SmtpDomains", "String",
     "TimeSpan", "TlsCertificateName", "UnexpectedExchangeValue", "UnlimitedInt",
     "identity_problem", "join_identity", "same_name", "split_identity", "tls_certificate_name",
 ]

@@ -146,3 +146,18 @@ class MultiKind(Kind):
 
     def to_parameter(self, canonical):
         return list(canonical)
+
+
+class TextKind(Kind):
+    """A kind written as text, where empty means unset. Subclasses implement ``parse_text``."""
+
+    def parse(self, value):
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise Rejected()
+        return self.parse_text(value)
+
+    def parse_text(self, text):
+        """Return the canonical value of the non-empty ``text`` or raise Rejected."""
+        raise NotImplementedError

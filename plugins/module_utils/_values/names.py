@@ -8,24 +8,20 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import Kind, Rejected
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import Rejected, TextKind
 
 
 _DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
-class Fqdn(Kind):
+class Fqdn(TextKind):
     """A DNS name, lower-cased (DNS names are case-insensitive; Exchange keeps the case typed)."""
 
     noun = "a DNS name"
     accepted = "a host name such as mail.contoso.com (letters, digits and hyphens)"
 
-    def parse(self, value):
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            raise Rejected()
-        name = value.strip().lower()
+    def parse_text(self, text):
+        name = text.strip().lower()
         if name.endswith("."):
             name = name[:-1]
         # GUESS: Exchange's Fqdn type follows the DNS host-name rules (labels of letters, digits and
@@ -38,7 +34,7 @@ class Fqdn(Kind):
 _SERVER_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
-class Server(Kind):
+class Server(TextKind):
     """An Exchange server, canonical as its upper-cased short name.
 
     Server names are NetBIOS/AD computer names: case-insensitive, and Exchange prints them the
@@ -49,12 +45,8 @@ class Server(Kind):
     noun = "a server name"
     accepted = "a server name such as MAIL1 (or its FQDN; only the host name counts)"
 
-    def parse(self, value):
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            raise Rejected()
-        name = value.strip()
+    def parse_text(self, text):
+        name = text.strip()
         if "." in name:
             # GUESS: an Exchange server's AD name is the first label of its FQDN.
             if FQDN.parse(name) is None:
@@ -97,20 +89,16 @@ def same_name(left: object, right: object) -> bool:
     return left.lower() == right.lower() and _simple_upper(left) == _simple_upper(right)
 
 
-class Identity(Kind):
+class Identity(TextKind):
     """A server-scoped identity ``SERVER\\Name`` (Get-ReceiveConnector's Identity), canonical with
     the server part as SERVER canonicalises it and the name as given."""
 
     noun = "an identity"
     accepted = "SERVER\\Name (for example MAIL1\\Anonymous Relay)"
 
-    def parse(self, value):
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            raise Rejected()
+    def parse_text(self, text):
         try:
-            server, name = split_identity(value.strip())
+            server, name = split_identity(text.strip())
         except ValueError:
             raise Rejected() from None
         return join_identity(SERVER.parse(server), name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import Kind, Rejected
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import Rejected, TextKind
 
 
 def _split_unquoted(text, separator):
@@ -77,16 +77,12 @@ def tls_certificate_name(issuer: str, subject: str) -> str:
 _TLS_NAME = re.compile(r"\s*<I>(?P<issuer>.+?)<S>(?P<subject>.+)", re.IGNORECASE | re.DOTALL)
 
 
-class TlsCertificateName(Kind):
+class TlsCertificateName(TextKind):
     noun = "a TLS certificate name"
     accepted = "<I>issuer DN<S>subject DN (for example <I>CN=Contoso CA, O=Contoso<S>CN=mail.contoso.com)"
 
-    def parse(self, value):
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            raise Rejected()
-        match = _TLS_NAME.fullmatch(value)
+    def parse_text(self, text):
+        match = _TLS_NAME.fullmatch(text)
         if match is None:
             raise Rejected("missing <I> or <S>")
         return "<I>%s<S>%s" % (_normalise_dn(match.group("issuer")), _normalise_dn(match.group("subject")))
