@@ -11,6 +11,8 @@ reported and left alone.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
     InvalidValue,
@@ -55,16 +57,16 @@ def canonical_rights(values, option="extended_rights"):
     return [right for right in EXTENDED_RIGHTS if right in rights]
 
 
+@dataclass
 class Ace:
     """One ACE as the module reports it."""
 
-    def __init__(self, user, sid, extended_rights, access_rights, deny, inherited):
-        self.user = user
-        self.sid = sid
-        self.extended_rights = extended_rights
-        self.access_rights = access_rights
-        self.deny = deny
-        self.inherited = inherited
+    user: str | None
+    sid: str | None
+    extended_rights: list[str]
+    access_rights: list[str]
+    deny: bool
+    inherited: bool
 
     @classmethod
     def from_object(cls, obj):
@@ -79,9 +81,8 @@ class Ace:
             inherited=_switch(clixml.get_property(obj, "IsInherited")),
         )
 
-    def as_dict(self):
-        return dict(user=self.user, sid=self.sid, extended_rights=self.extended_rights,
-                    access_rights=self.access_rights, deny=self.deny, inherited=self.inherited)
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 def _switch(value):
