@@ -253,23 +253,11 @@ outcome_unknown:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
-
-from ansible_collections.mailflow.exchange.plugins.module_utils._common import list_edit
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine, list_edit
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.argspec import arguments_as_written
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.backup import (
-    BACKUP_SPEC,
-    Backup,
-    BackupUnusable,
-    check_options as check_backup_options,
-)
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.commands import ReviewedClient
-from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.backup import connector_backup
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import failure_result, run_rereading
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import run_rereading
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.table_task import TableObjectTask, refuse
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import (
     ROWS,
     already_exists,
@@ -282,88 +270,79 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connect
     unrestricted_connector_problem,
     write_identity,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.backup import connector_backup
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.table import (
     CONNECTOR_TYPES,
     NEW_CONNECTOR_DEFAULTS,
     REQUIRED_ON_CREATE,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import (
-    check_online_options,
-    online_argument_spec,
-    online_client,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.module import OnlineModule
 
 
 def _argument_spec():
     table_spec = engine.argument_spec(ROWS)
-    table_spec["name"] = dict(type="str", required=True)
-    table_spec["connector_type"] = dict(type="str", choices=list(CONNECTOR_TYPES))
-    return online_argument_spec(table_spec, BACKUP_SPEC, dict(
+    table_spec.update(
+        name=dict(type="str", required=True),
+        connector_type=dict(type="str", choices=list(CONNECTOR_TYPES)),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         allow_unrestricted=dict(type="bool", default=False),
-    ))
-
-
-class RuleViolation(Exception):
-    """The connector would break a rule; nothing is written."""
+    )
+    return table_spec
 
 
 def check_rules(values, allow_unrestricted):
     """Raise RuleViolation for the rules ``values`` (possibly partial) break."""
     problems = combination_problems(values)
     relay = None if allow_unrestricted else unrestricted_connector_problem(values)
-    if relay:
-        problems.append(relay)
-    if problems:
-        raise RuleViolation("; ".join(problems))
+    refuse(problems + [relay] if relay else problems)
 
 
-class InboundConnectorTask:
-    """Reads the connector, plans the change, and applies it unless in check mode."""
+class InboundConnectorTask(TableObjectTask):
+    """The connector brought to the options: its rules, its creation, and Exchange Online's lagging reads."""
 
-    def __init__(self, module, client, desired, edits, backup):
-        self.module = module
-        self.backup = backup
-        self.client = client
-        self.desired = desired
-        self.requested = dict(desired)
-        self.edits = edits
-        self.resolved = {}
+    rows = ROWS
+    set_cmdlet = "Set-InboundConnector"
+    remove_cmdlet = "Remove-InboundConnector"
+    odata = True
+
+    def __init__(self, module, client, desired, edits):
+        super().__init__(module, client, desired, edits)
+        self.label = "the connector %r" % desired["name"]
         self.allow_unrestricted = module.params["allow_unrestricted"]
 
-    def run(self):
-        current_object = get_connector(self.client, self.desired["name"])
-        self.backup.keep(*connector_backup(self.desired["name"], None if current_object is None
-                                           else connector_values(current_object)))
-        if self.module.params["state"] == "absent":
-            return self._absent(current_object)
-        if current_object is None:
-            self._resolve_edits(None)
-            return self._create()
-        return self._update(current_object)
+    def read(self):
+        return get_connector(self.client, self.desired["name"])
 
-    def _absent(self, current_object):
-        if current_object is None:
-            return self._result(False, {}, {})
-        current = connector_values(current_object)
+    def values(self, obj):
+        return connector_values(obj)
+
+    def write_identity(self, obj):
+        # The GUID read first: a rename or a name Exchange could read as a pattern cannot hit another one.
+        return write_identity(obj)
+
+    def keep_backup(self, current):
+        self.module.backup.keep(*connector_backup(self.desired["name"], current))
+
+    def check_update(self, current, after):
+        check_rules(after, self.allow_unrestricted)
+
+    def remove(self):
         try:
-            self.client.invoke("Remove-InboundConnector", {"Identity": write_identity(current_object),
-                                                           "Confirm": False})
+            return super().remove()
         except ExchangeError as err:
             # The read showed a connector already gone (removed meanwhile, reads lagging): nothing to do.
             if not err.not_found:
                 raise
-            return self._result(False, {}, {})
-        return self._result(True, current, {})
+            return False
 
-    def _create(self):
+    def create(self):
         missing = [option for option in REQUIRED_ON_CREATE if not self.desired.get(option)]
         if missing:
             # The first read may have missed a connector just made (replication): look again before refusing.
             existing = read_until(self.client, self.desired["name"], lambda found: found is not None)
             if existing is not None:
-                return self._update(existing)
-            raise RuleViolation("creating connector %r needs %s" % (self.desired["name"], " and ".join(missing)))
+                return self._update_found(existing)
+            refuse(["creating connector %r needs %s" % (self.desired["name"], " and ".join(missing))])
         check_rules(engine.merged(NEW_CONNECTOR_DEFAULTS, self.desired), self.allow_unrestricted)
         new_parameters = engine.parameters(self.desired, ROWS, list(self.desired), on_new=True)[0]
         try:
@@ -376,103 +355,59 @@ class InboundConnectorTask:
             if existing is None:
                 raise
             # Exchange wrote nothing: the backup is of the connector that was there.
-            self.backup.correct(*connector_backup(self.desired["name"], connector_values(existing)))
-            return self._update(existing)
-        if self.module.check_mode:
-            return self._result(True, {}, self.desired)
-        return self._result(True, {}, self._read_back(created))
+            self.module.backup.correct(*connector_backup(self.desired["name"], connector_values(existing)))
+            return self._update_found(existing)
+        return self.created(created)
 
-    def _resolve_edits(self, current):
-        """Edits (add/remove) become the lists they make of ``current``, so the rules judge the result."""
-        self.resolved = list_edit.resolve_options(self.edits, current, ROWS)
-        self.desired = dict(self.requested, **{option: edit.after for option, edit in self.resolved.items()})
+    def _update_found(self, existing):
+        """Update a connector the first read missed."""
+        self.object = existing
+        current = connector_values(existing)
+        self.keep_backup(current)
+        self.resolve_edits(current)
+        return self.update(current)
 
-    def _update(self, current_object):
-        current = connector_values(current_object)
-        self.backup.keep(*connector_backup(self.desired["name"], current))
-        self._resolve_edits(current)
-        changes = engine.differences(current, self.desired)
-        if not changes:
-            return self._result(False, current, current)
-        after = engine.merged(current, self.desired)
-        check_rules(after, self.allow_unrestricted)
-        set_parameters = engine.parameters(self.desired, ROWS, list(changes), on_new=False)[0]
-        set_parameters = list_edit.delta_parameters(set_parameters, self.resolved, ROWS, odata=True)
-        # The GUID read first: a rename or a name Exchange could read as a pattern cannot hit another one.
-        set_parameters["Identity"] = write_identity(current_object)
-        self.client.invoke("Set-InboundConnector", set_parameters)
-        if not self.module.check_mode:
-            after = self._read_back(None, written=after)
-        return self._result(True, current, after)
+    def read_again(self, written):
+        # A read may miss the change for a while (replication), so it is repeated (bounded) until it shows it.
+        return read_until(self.client, self.desired["name"], lambda found: self._settled(found, written))
 
-    def _read_back(self, returned, written=None):
-        """The connector as Exchange now prints it: what New- returned, or a fresh read. A read may miss the
-        change for a while (replication), so it is repeated (bounded) until it shows ``written``."""
-        if returned:
-            return connector_values(returned[0])
-
-        def settled(connector):
-            return connector is not None and not engine.differences(connector_values(connector), written or {})
-
-        connector = read_until(self.client, self.desired["name"], settled)
-        if connector is None:
-            raise ExchangeError("the connector %r cannot be read back after the change" % self.desired["name"])
-        if not settled(connector):
+    def settled_values(self, obj, written):
+        if not self._settled(obj, written):
             self.module.warn("Exchange Online does not show the change to connector %r yet (replication); "
                              "the result shows the values written" % self.desired["name"])
             return written
-        return connector_values(connector)
+        return connector_values(obj)
 
-    def _result(self, changed, before, after):
-        result = dict(changed=changed, connector=engine.readable_values(after, ROWS))
-        if self.module._diff:
-            result["diff"] = dict(before=engine.readable_values(before, ROWS),
-                                  after=engine.readable_values(after, ROWS))
-        return result
-
-
-def _refusal(err):
-    return "nothing was changed: %s" % err
+    @staticmethod
+    def _settled(connector, written):
+        return connector is not None and not engine.differences(connector_values(connector), written or {})
 
 
 def _restricted_message(err):
+    if not creation_restricted(err):
+        return None
     return ("this tenant cannot create inbound connectors: Exchange Online restricts their creation in "
             "Microsoft 365 E5 developer subscriptions, and a support ticket won't lift it "
             "(New-InboundConnector.md). Use a paid tenant. Exchange Online said: %s" % err.message)
 
 
+def _inputs(params):
+    """(list edits, desired values): the options checked before anything is read."""
+    check_name(params["name"])
+    edits, plain = list_edit.parse_options(params, ROWS, arguments_as_written())
+    desired = engine.desired_values(plain, ROWS)
+    if params["state"] == "present":
+        # On the options alone, before any call; again on the whole connector before any write.
+        check_rules(desired, params["allow_unrestricted"])
+    return edits, desired
+
+
 def main():
-    module = AnsibleModule(argument_spec=_argument_spec(), supports_check_mode=True)
-    check_online_options(module)
-    try:
-        check_backup_options(module.params)
-        check_name(module.params["name"])
-        edits, plain = list_edit.parse_options(module.params, ROWS, arguments_as_written())
-        desired = engine.desired_values(plain, ROWS)
-        if module.params["state"] == "present":
-            # On the options alone, before any call; again on the whole connector before any write.
-            check_rules(desired, module.params["allow_unrestricted"])
-    except (InvalidValue, BackupUnusable) as err:
-        module.fail_json(msg=str(err))
-    except RuleViolation as err:
-        module.fail_json(msg=_refusal(err))
-    backup = Backup(module, "inbound_connector")
-    client = ReviewedClient(online_client(module), module.check_mode, before_first_write=backup.save)
-    try:
-        with client:
-            result = run_rereading(InboundConnectorTask(module, client, desired, edits, backup).run, module.warn)
-    except RuleViolation as err:
-        module.fail_json(msg=_refusal(err))
-    except InvalidValue as err:
-        module.fail_json(msg=str(err))
-    except UnexpectedExchangeValue as err:
-        module.fail_json(msg="cannot read what Exchange Online returned: %s" % err)
-    except ExchangeError as err:
-        result = failure_result(err, client)
-        if creation_restricted(err):
-            result["msg"] = _restricted_message(err)
-        module.fail_json(**result)
-    module.exit_json(commands=client.commands, **dict(result, **backup.result()))
+    module = OnlineModule(_argument_spec(), writes=True, name="inbound_connector")
+    edits, desired = module.checked(_inputs, module.params)
+    result = module.run(lambda client: run_rereading(InboundConnectorTask(module, client, desired, edits).run,
+                                                     module.warn), explain=_restricted_message)
+    module.exit(result)
 
 
 if __name__ == "__main__":

@@ -461,37 +461,21 @@ outcome_unknown:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
-
-from ansible_collections.mailflow.exchange.plugins.module_utils._common import list_edit
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine, list_edit
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.argspec import arguments_as_written
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.backup import (
-    BACKUP_SPEC,
-    Backup,
-    BackupUnusable,
-    check_options as check_backup_options,
-)
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.commands import ReviewedClient
-from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.backup import connector_backup
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import run_rereading
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.table_task import TableObjectTask
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.module import OnPremModule
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import (
     anyone_may_relay,
     anyone_may_submit,
     read_aces,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import failure_result, run_rereading
-from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
-    check_connection_options,
-    onprem_argument_spec,
-    onprem_client,
-)
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     ROWS,
-    check_name,
     as_exchange_stores,
+    check_name,
     combination_problems,
     connector_values,
     get_connector,
@@ -499,12 +483,14 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connect
     identity_of,
     is_connector,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import ANONYMOUS_LOGON_SID
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.backup import connector_backup
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import (
     DEFAULT_MAX_ADDRESSES,
     broad_ranges,
     broad_relay_problem,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import ANONYMOUS_LOGON_SID
 
 # Which usage types need which multi-valued parameters at creation (New-ReceiveConnector.md, -Usage).
 # The page contradicts itself on what a usage type forbids: the -Bindings and -RemoteIPRanges descriptions say
@@ -523,14 +509,13 @@ def _argument_spec():
     table_spec.update(
         name=dict(type="str", required=True),
         server=dict(type="str", required=True),
-    )
-    return onprem_argument_spec(table_spec, BACKUP_SPEC, dict(
         state=dict(type="str", default="present", choices=["present", "absent"]),
         usage=dict(type="str", default="Custom", choices=["Custom", "Internet", "Internal", "Client", "Partner"]),
         tls_certificate_thumbprint=dict(type="str"),
         relay_max_addresses=dict(type="int", default=DEFAULT_MAX_ADDRESSES),
         allow_broad_relay=dict(type="bool", default=False),
-    ))
+    )
+    return table_spec
 
 
 def _check_creatable(params, desired):
@@ -541,37 +526,41 @@ def _check_creatable(params, desired):
                                reason="New-ReceiveConnector needs %s for usage %s" % (option, params["usage"]))
 
 
-class ReceiveConnectorTask:
-    """Reads the connector, plans the change, and applies it unless in check mode."""
+class ReceiveConnectorTask(TableObjectTask):
+    """The connector brought to the options: its rules, the open-relay guard, and its creation."""
 
-    def __init__(self, module, client, desired, edits, backup):
-        self.module = module
-        self.client = client
-        self.desired = desired
-        self.edits = edits
-        self.backup = backup
-        self.resolved = {}
+    rows = ROWS
+    set_cmdlet = "Set-ReceiveConnector"
+    remove_cmdlet = "Remove-ReceiveConnector"
+
+    def __init__(self, module, client, desired, edits):
+        super().__init__(module, client, desired, edits)
         self.label = identity_of(desired["server"], desired["name"])
-        self.connector = None  # the object read; writes address it by its GUID
 
-    def run(self):
-        self.connector = get_connector(self.client, self.desired["server"], self.desired["name"])
-        current = connector_values(self.connector) if self.connector is not None else None
-        self.backup.keep(*connector_backup(self.desired["server"], self.desired["name"], current))
+    def read(self):
+        return get_connector(self.client, self.desired["server"], self.desired["name"])
+
+    def values(self, obj):
+        return connector_values(obj)
+
+    def write_identity(self, obj):
+        return guid_of(obj)
+
+    def keep_backup(self, current):
+        self.module.backup.keep(*connector_backup(self.desired["server"], self.desired["name"], current))
+
+    def as_stored(self, desired, current):
+        return as_exchange_stores(desired, current)
+
+    def prepare(self, current):
         if current is not None:
             # Exchange compares names case-insensitively: the connector keeps its own spelling.
             self.desired["name"] = current["name"]
-        if self.module.params["state"] == "absent":
-            return self._absent(current)
-        # Edits (add/remove) become the lists they make, so every rule below judges the result.
-        self.resolved = list_edit.resolve_options(self.edits, current, ROWS)
-        self.desired.update((option, edit.after) for option, edit in self.resolved.items())
-        self._check_combination(engine.merged(current or {}, self.desired))
-        self._guard_open_relay(current, engine.merged(current or {}, self.desired))
+        after = engine.merged(current or {}, self.desired)
+        self._check_combination(after)
+        self._guard_open_relay(current, after)
         if current is None:
             self._check_server()
-            return self._create()
-        return self._update(current)
 
     def _check_combination(self, after):
         problems = combination_problems(after)
@@ -616,7 +605,7 @@ class ReceiveConnectorTask:
         (or Everyone) ms-Exch-SMTP-Submit whatever the groups say: Exchange checks the entries, and a
         permission group only writes them ("Receive connector permissions").
         """
-        aces = read_aces(self.client, self.connector)
+        aces = read_aces(self.client, self.object)
         if not anyone_may_relay(aces):
             return None
         if "AnonymousUsers" in (after.get("permission_groups") or ()):
@@ -645,13 +634,7 @@ class ReceiveConnectorTask:
                                       "Transport server of the organisation (Get-ExchangeServer), nothing was "
                                       "changed" % server, **err.to_result())
 
-    def _absent(self, current):
-        if current is None:
-            return self._result(False, {}, {})
-        self.client.invoke("Remove-ReceiveConnector", {"Identity": guid_of(self.connector), "Confirm": False})
-        return self._result(True, current, {})
-
-    def _create(self):
+    def create(self):
         _check_creatable(self.module.params, self.desired)
         self._warn_if_closed_to_everyone()
         options = [option for option in self.desired if option != "server"]
@@ -664,17 +647,15 @@ class ReceiveConnectorTask:
             set_parameters["Identity"] = self._new_identity(created)
             self.client.invoke("Set-ReceiveConnector", set_parameters)
             created = None
-        if self.module.check_mode:
-            return self._result(True, {}, self.desired)
-        return self._result(True, {}, self._read_back(created))
+        return self.created(created)
 
     def _new_identity(self, created):
         """How a write addresses the connector just created: its GUID; in check mode, which creates nothing,
         SERVER\\Name (the commands say so)."""
         if self.module.check_mode:
             return self.label
-        self.connector = created[0] if created else self._read_created()
-        return guid_of(self.connector)
+        self.object = created[0] if created else self._read_created()
+        return guid_of(self.object)
 
     def _warn_if_closed_to_everyone(self):
         """A Custom connector without permission groups accepts mail from nobody until permissions are granted."""
@@ -692,39 +673,6 @@ class ReceiveConnectorTask:
             self.module.fail_json(msg="New-ReceiveConnector reported no error, but %s cannot be read back" % self.label)
         return connector
 
-    def _update(self, current):
-        self.desired = as_exchange_stores(self.desired, current)
-        changes = engine.differences(current, self.desired)
-        if not changes:
-            return self._result(False, current, current)
-        after = engine.merged(current, self.desired)
-        set_parameters, refused = engine.parameters(self.desired, ROWS, list(changes), on_new=False)
-        if refused:
-            self.module.fail_json(msg="cannot change %s of an existing connector (Exchange sets them only at "
-                                      "creation); remove and recreate it" % ", ".join(sorted(refused)),
-                                  connector=current)
-        set_parameters = list_edit.delta_parameters(set_parameters, self.resolved, ROWS)
-        set_parameters["Identity"] = guid_of(self.connector)
-        self.client.invoke("Set-ReceiveConnector", set_parameters)
-        if not self.module.check_mode:
-            after = self._read_back(None)
-        return self._result(True, current, after)
-
-    def _read_back(self, returned):
-        """The connector as Exchange now prints it (what New- returned, or a fresh read)."""
-        connector = returned[0] if returned else get_connector(
-            self.client, self.desired["server"], self.desired["name"])
-        if connector is None:
-            self.module.fail_json(msg="%s cannot be read back after the change" % self.label)
-        return connector_values(connector)
-
-    def _result(self, changed, before, after):
-        result = dict(changed=changed, connector=engine.readable_values(after, ROWS))
-        if self.module._diff:
-            result["diff"] = dict(before=engine.readable_values(before, ROWS),
-                                  after=engine.readable_values(after, ROWS))
-        return result
-
 
 def _certificate_api():
     """Loaded for tls_certificate_thumbprint only: a task without it need not load certificate reading."""
@@ -733,36 +681,31 @@ def _certificate_api():
     return certificate_api
 
 
+def _inputs(params):
+    """(list edits, desired values, thumbprint): the options checked before anything is read."""
+    check_name(params["name"])
+    edits, plain = list_edit.parse_options(params, ROWS, arguments_as_written())
+    desired = engine.desired_values(plain, ROWS)
+    thumbprint = params["tls_certificate_thumbprint"]
+    if thumbprint:
+        thumbprint = _certificate_api().normalise_thumbprint(thumbprint, "tls_certificate_thumbprint")
+    return edits, desired, thumbprint
+
+
 def main():
-    module = AnsibleModule(argument_spec=_argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=[("tls_certificate_name", "tls_certificate_thumbprint")])
-    check_connection_options(module)
-    thumbprint = module.params["tls_certificate_thumbprint"]
-    backup = Backup(module, "receive_connector")
-    try:
-        check_backup_options(module.params)
-        check_name(module.params["name"])
-        edits, plain = list_edit.parse_options(module.params, ROWS, arguments_as_written())
-        desired = engine.desired_values(plain, ROWS)
-        if thumbprint:
-            thumbprint = _certificate_api().normalise_thumbprint(thumbprint, "tls_certificate_thumbprint")
-    except (InvalidValue, BackupUnusable) as err:
-        module.fail_json(msg=str(err))
-    client = ReviewedClient(onprem_client(module), module.check_mode, before_first_write=backup.save)
-    try:
-        with client:
-            if thumbprint and module.params["state"] == "present":
-                # A read, so also in check mode; refusals come before anything is written.
-                desired["tls_certificate_name"] = _certificate_api().resolve_tls_certificate_name(
-                    client, desired["server"], thumbprint, warn=module.warn)
-            result = run_rereading(ReceiveConnectorTask(module, client, desired, edits, backup).run, module.warn)
-    except InvalidValue as err:
-        module.fail_json(msg=str(err))
-    except UnexpectedExchangeValue as err:
-        module.fail_json(msg="cannot read what Exchange returned: %s" % err)
-    except ExchangeError as err:
-        module.fail_json(**failure_result(err, client))
-    module.exit_json(commands=client.commands, **dict(result, **backup.result()))
+    module = OnPremModule(_argument_spec(), writes=True, name="receive_connector",
+                          mutually_exclusive=[("tls_certificate_name", "tls_certificate_thumbprint")])
+    params = module.params
+    edits, desired, thumbprint = module.checked(_inputs, params)
+
+    def task(client):
+        if thumbprint and params["state"] == "present":
+            # A read, so also in check mode; refusals come before anything is written.
+            desired["tls_certificate_name"] = _certificate_api().resolve_tls_certificate_name(
+                client, desired["server"], thumbprint, warn=module.warn)
+        return run_rereading(ReceiveConnectorTask(module, client, desired, edits).run, module.warn)
+
+    module.exit(module.run(task))
 
 
 if __name__ == "__main__":

@@ -91,3 +91,7 @@ class ExchangeOutcomeUnknown(ExchangeConnectionError):
     Never answered by repeating the write; the caller reads the object again and decides
     (module_utils/_common/outcome.py).
     """
+
+
+class RuleViolation(Exception):
+    """What the task was asked to do would break a rule of Exchange or of this collection; nothing is written."""
