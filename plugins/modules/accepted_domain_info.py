@@ -93,40 +93,19 @@ accepted_domains:
       address_book_enabled: true
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.mailflow.exchange.plugins.module_utils._server.accepted_domain import (
     accepted_domain_values,
     covers,
     list_accepted_domains,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import SMTP_DOMAIN
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
-    check_connection_options,
-    onprem_argument_spec,
-    onprem_client,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.module import OnPremModule
 
 
 def main():
-    spec = onprem_argument_spec(dict(domain=dict(type="str")))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    check_connection_options(module)
-    domain = None
-    try:
-        if module.params["domain"]:
-            domain = SMTP_DOMAIN.from_input(module.params["domain"], "domain")
-    except InvalidValue as err:
-        module.fail_json(msg=str(err))
-    try:
-        with onprem_client(module) as client:
-            domains = [accepted_domain_values(obj) for obj in list_accepted_domains(client)]
-    except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
-    except UnexpectedExchangeValue as err:
-        module.fail_json(msg="cannot read an accepted domain Exchange returned: %s" % err)
+    module = OnPremModule(dict(domain=dict(type="str")))
+    domain = module.params["domain"] and module.checked(SMTP_DOMAIN.from_input, module.params["domain"], "domain")
+    domains = module.run(lambda client: [accepted_domain_values(obj) for obj in list_accepted_domains(client)])
     if domain:
         domains = [values for values in domains if covers(values, domain)]
     module.exit_json(changed=False, accepted_domains=domains)

@@ -208,18 +208,9 @@ outcome_unknown:
 
 from typing import NamedTuple
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import list_edit
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.backup import (
-    BACKUP_SPEC,
-    Backup,
-    BackupUnusable,
-    check_options as check_backup_options,
-)
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.commands import ReviewedClient
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.backup import permission_backup
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import (
     EXTENDED_RIGHTS,
@@ -236,15 +227,10 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonica
     IP_RANGES,
     SERVER,
     InvalidValue,
-    UnexpectedExchangeValue,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import failure_result, run_rereading
-from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
-    check_connection_options,
-    onprem_argument_spec,
-    onprem_client,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import run_rereading
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.module import OnPremModule
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import Principal
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     check_name,
@@ -260,9 +246,8 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connect
 
 
 class PermissionTask:
-    def __init__(self, module, client, server, name, principal, rights, backup):
+    def __init__(self, module, client, server, name, principal, rights):
         self.module = module
-        self.backup = backup
         self.client = client
         self.server = server
         self.name = name
@@ -276,8 +261,8 @@ class PermissionTask:
         aces = read_aces(self.client, self.connector)
         self.principal = self._resolve_principal(aces)
         before = explicit_rights(aces, self.principal)
-        self.backup.keep(*permission_backup(self.server, self.name, self.principal, before, self._ranges(),
-                                            self.module.params["relay_max_addresses"]))
+        self.module.backup.keep(*permission_backup(self.server, self.name, self.principal, before, self._ranges(),
+                                                   self.module.params["relay_max_addresses"]))
         inherited = inherited_rights(aces, self.principal)
         to_add = [r for r in self.rights.add if r not in before and r not in inherited]
         # Like receive_connector's guard, only a change is checked: a right already held is reported,
@@ -419,46 +404,35 @@ def _rights_edit(params):
     return RightsEdit(rights, [], params["exclusive"])
 
 
+def _inputs(params):
+    """(server, rights): the options checked before anything is read."""
+    check_name(params["connector"], "connector")
+    server = SERVER.from_input(params["server"], "server")
+    rights = _rights_edit(params)
+    if not params["user"] or not params["user"].strip():
+        raise InvalidValue("user", params["user"], "DOMAIN\\name, a well-known name or a SID", noun="a principal")
+    return server, rights
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=onprem_argument_spec(dict(
-            connector=dict(type="str", required=True),
-            server=dict(type="str", required=True),
-            user=dict(type="str", required=True),
-            extended_rights=dict(type="raw", required=True),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            exclusive=dict(type="bool", default=False),
-            relay_max_addresses=dict(type="int", default=DEFAULT_MAX_ADDRESSES),
-            allow_broad_relay=dict(type="bool", default=False),
-        ), BACKUP_SPEC),
-        supports_check_mode=True,
-    )
-    check_connection_options(module)
+    module = OnPremModule(dict(
+        connector=dict(type="str", required=True),
+        server=dict(type="str", required=True),
+        user=dict(type="str", required=True),
+        extended_rights=dict(type="raw", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        exclusive=dict(type="bool", default=False),
+        relay_max_addresses=dict(type="int", default=DEFAULT_MAX_ADDRESSES),
+        allow_broad_relay=dict(type="bool", default=False),
+    ), writes=True, name="ad_permission")
     params = module.params
+    server, rights = module.checked(_inputs, params)
     try:
-        check_name(params["connector"], "connector")
-        server = SERVER.from_input(params["server"], "server")
-        check_backup_options(params)
-        rights = _rights_edit(params)
-        if not params["user"] or not params["user"].strip():
-            raise InvalidValue("user", params["user"], "DOMAIN\\name, a well-known name or a SID",
-                               noun="a principal")
         principal = Principal.from_input(params["user"])
-    except BackupUnusable as err:
-        module.fail_json(msg=str(err))
-    except ValueError as err:  # InvalidValue, and a SID-shaped user that is no SID
-        module.fail_json(msg=("user: %s" % err) if not isinstance(err, InvalidValue) else str(err))
-    backup = Backup(module, "ad_permission")
-    client = ReviewedClient(onprem_client(module), module.check_mode, before_first_write=backup.save)
-    try:
-        with client:
-            task = PermissionTask(module, client, server, params["connector"], principal, rights, backup)
-            result = run_rereading(task.run, module.warn)
-    except UnexpectedExchangeValue as err:
-        module.fail_json(msg="cannot read what Exchange returned: %s" % err)
-    except ExchangeError as err:
-        module.fail_json(**failure_result(err, client))
-    module.exit_json(commands=client.commands, **dict(result, **backup.result()))
+    except ValueError as err:  # a SID-shaped user that is no SID
+        module.fail_json(msg="user: %s" % err)
+    module.exit(module.run(lambda client: run_rereading(
+        PermissionTask(module, client, server, params["connector"], principal, rights).run, module.warn)))
 
 
 if __name__ == "__main__":

@@ -153,8 +153,6 @@ exported:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import (
     EXTENDED_RIGHTS,
@@ -164,16 +162,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connect
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     IP_RANGES,
     SERVER,
-    InvalidValue,
-    UnexpectedExchangeValue,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.export_file import export, export_argument_spec
-from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
-    onprem_client,
-    check_connection_options,
-    onprem_argument_spec,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.module import OnPremModule
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import Principal
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     check_name,
@@ -234,41 +225,39 @@ def _exported(entries, ranges_by_connector, max_addresses):
     return tasks
 
 
+def _inputs(params):
+    """The server; the connector name checked. Raises InvalidValue."""
+    server = SERVER.from_input(params["server"], "server")
+    if params["connector"] is not None:
+        check_name(params["connector"], "connector")
+    return server
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=onprem_argument_spec(dict(
-            server=dict(type="str", required=True),
-            connector=dict(type="str"),
-            user=dict(type="str"),
-            relay_max_addresses=dict(type="int", default=DEFAULT_MAX_ADDRESSES),
-        ), export_argument_spec("ad_permissions")),
-        supports_check_mode=True,
-    )
-    check_connection_options(module)
+    module = OnPremModule(dict(
+        server=dict(type="str", required=True),
+        connector=dict(type="str"),
+        user=dict(type="str"),
+        relay_max_addresses=dict(type="int", default=DEFAULT_MAX_ADDRESSES),
+        **export_argument_spec("ad_permissions")
+    ))
     params = module.params
-    try:
-        server = SERVER.from_input(params["server"], "server")
-        if params["connector"] is not None:
-            check_name(params["connector"], "connector")
-    except InvalidValue as err:
-        module.fail_json(msg=str(err))
+    server = module.checked(_inputs, params)
     principal = Principal.from_input(params["user"]) if params["user"] else None
-    entries = []
-    try:
-        with onprem_client(module) as client:
-            connectors = _connectors(module, client, server)
-            for connector in connectors:
-                name = str(clixml.property_value(connector, "Name"))
-                for ace in _principal_aces(client, connector, principal):
-                    entries.append(dict(connector=name, server=server, **ace.as_dict()))
-    except UnexpectedExchangeValue as err:
-        module.fail_json(msg="cannot read what Exchange returned: %s" % err)
-    except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
+
+    def read(client):
+        connectors = _connectors(module, client, server)
+        entries = [dict(connector=str(clixml.property_value(connector, "Name")), server=server, **ace.as_dict())
+                   for connector in connectors for ace in _principal_aces(client, connector, principal)]
+        # The export marks relay grants on broad ranges (_exported), so only it reads the ranges.
+        ranges = dict((str(clixml.property_value(c, "Name")), _ranges(c)) for c in connectors
+                      if params["export_path"])
+        return entries, ranges
+
+    entries, ranges = module.run(read)
     result = dict(changed=False, permissions=entries)
     if params["export_path"]:
-        ranges = dict((str(clixml.property_value(c, "Name")), _ranges(c)) for c in connectors)
-        document = {params["export_var"]: _exported(entries, ranges, params["relay_max_addresses"])}
+        document = {params["export_var"]: module.checked(_exported, entries, ranges, params["relay_max_addresses"])}
         result.update(export(module, document, _HEADER), exported=document)
     module.exit_json(**result)
 

@@ -159,25 +159,15 @@ certificates:
       serial_number: 1333B3FEE3E2CD894710594489D296B0
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     SERVER,
-    InvalidValue,
-    UnexpectedExchangeValue,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._server.certificate import (
-    cryptography_import_error,
     certificates_of,
     normalise_thumbprint,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import SMTP_DOMAIN
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
-    check_connection_options,
-    onprem_argument_spec,
-    onprem_client,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.module import OnPremModule
 
 _SERVICES = ["IMAP", "POP", "UM", "IIS", "SMTP", "Federation", "UMCallRouter"]
 
@@ -193,30 +183,16 @@ def _filters(params):
 
 
 def main():
-    spec = onprem_argument_spec(dict(
+    module = OnPremModule(dict(
         server=dict(type="str"),
         thumbprint=dict(type="str"),
         domain=dict(type="str"),
         service=dict(type="str", choices=_SERVICES),
         valid_only=dict(type="bool", default=False),
-    ))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    check_connection_options(module)
-    import_error = cryptography_import_error()
-    if import_error:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=import_error)
-    try:
-        server = SERVER.from_input(module.params["server"], "server")
-        filters = _filters(module.params)
-    except InvalidValue as err:
-        module.fail_json(msg=str(err))
-    try:
-        with onprem_client(module) as client:
-            found = certificates_of(client, server)
-    except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
-    except UnexpectedExchangeValue as err:
-        module.fail_json(msg="cannot read a certificate Exchange returned: %s" % err)
+    ), needs_cryptography=True)
+    server = module.checked(SERVER.from_input, module.params["server"], "server")
+    filters = module.checked(_filters, module.params)
+    found = module.run(lambda client: certificates_of(client, server))
     module.exit_json(changed=False, certificates=[c.values for c in found if c.matches(**filters)])
 
 

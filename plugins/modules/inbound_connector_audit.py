@@ -110,33 +110,18 @@ audited:
       type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector import audit_rules as rules
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.audit import AUDIT_SPEC, report
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import (
     connector_values,
     list_connectors,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import (
-    check_online_options,
-    online_argument_spec,
-    online_client,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.module import OnlineModule
 
 
 def main():
-    module = AnsibleModule(argument_spec=online_argument_spec(AUDIT_SPEC), supports_check_mode=True)
-    check_online_options(module)
-    try:
-        with online_client(module) as client:
-            connectors = [connector_values(c) for c in list_connectors(client)]
-    except UnexpectedExchangeValue as err:
-        module.fail_json(msg="cannot read what Exchange Online returned: %s" % err)
-    except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
+    module = OnlineModule(AUDIT_SPEC)
+    connectors = module.run(lambda client: [connector_values(c) for c in list_connectors(client)])
     findings = [item for values in connectors for item in rules.connector_findings(values)]
     headline = "inbound connector audit of %s (%d inbound connectors)" % (module.params["tenant"], len(connectors))
     report(module, findings, headline, audited=dict(inbound_connectors=len(connectors)))

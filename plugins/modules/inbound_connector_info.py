@@ -120,10 +120,6 @@ exported:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue, UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.export_file import (
     export,
     export_argument_spec,
@@ -134,11 +130,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connect
     list_connectors,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.backup import export_arguments
-from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import (
-    check_online_options,
-    online_argument_spec,
-    online_client,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.module import OnlineModule
 
 
 _HEADER = ("Inbound connectors exported by mailflow.exchange.inbound_connector_info.\n"
@@ -146,22 +138,11 @@ _HEADER = ("Inbound connectors exported by mailflow.exchange.inbound_connector_i
 
 
 def main():
-    module = AnsibleModule(argument_spec=online_argument_spec(dict(name=dict(type="str")),
-                                                              export_argument_spec("inbound_connectors")),
-                           supports_check_mode=True)
-    check_online_options(module)
-    try:
-        if module.params["name"] is not None:
-            check_name(module.params["name"])
-    except InvalidValue as err:
-        module.fail_json(msg=str(err))
-    try:
-        with online_client(module) as client:
-            connectors = [connector_values(c) for c in list_connectors(client, module.params["name"])]
-    except UnexpectedExchangeValue as err:
-        module.fail_json(msg="cannot read what Exchange Online returned: %s" % err)
-    except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
+    module = OnlineModule(dict(name=dict(type="str"), **export_argument_spec("inbound_connectors")))
+    name = module.params["name"]
+    if name is not None:
+        module.checked(check_name, name)
+    connectors = module.run(lambda client: [connector_values(c) for c in list_connectors(client, name)])
     result = dict(changed=False, connectors=connectors)
     if module.params["export_path"]:
         document = {module.params["export_var"]: [export_arguments(c) for c in connectors]}

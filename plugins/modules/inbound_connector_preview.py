@@ -98,33 +98,20 @@ candidates:
 
 import ipaddress
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import UnexpectedExchangeValue
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.attribution import attribute
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import (
     connector_values,
     list_connectors,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import (
-    check_online_options,
-    online_argument_spec,
-    online_client,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._online.module import OnlineModule
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=online_argument_spec(dict(
-            source=dict(type="str"),
-            certificate_names=dict(type="list", elements="str", default=[]),
-            tls=dict(type="bool"),
-        )),
-        required_one_of=[("source", "certificate_names")],
-        supports_check_mode=True,
-    )
-    check_online_options(module)
+    module = OnlineModule(dict(
+        source=dict(type="str"),
+        certificate_names=dict(type="list", elements="str", default=[]),
+        tls=dict(type="bool"),
+    ), required_one_of=[("source", "certificate_names")])
     params = module.params
     source = None
     if params["source"]:
@@ -133,13 +120,7 @@ def main():
         except ValueError:
             module.fail_json(msg="source %r is not an IP address: give the sending server's public IPv4 address "
                                  "(203.0.113.10)" % params["source"])
-    try:
-        with online_client(module) as client:
-            connectors = [connector_values(c) for c in list_connectors(client)]
-    except UnexpectedExchangeValue as err:
-        module.fail_json(msg="cannot read what Exchange Online returned: %s" % err)
-    except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
+    connectors = module.run(lambda client: [connector_values(c) for c in list_connectors(client)])
     winner, candidates = attribute(connectors, source, tuple(params["certificate_names"]), params["tls"])
     candidates.sort(key=lambda entry: not entry["selected"])
     if winner is None:

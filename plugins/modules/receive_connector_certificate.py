@@ -141,24 +141,12 @@ problems:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.backup import (
-    BACKUP_SPEC,
-    Backup,
-    BackupUnusable,
-    check_options as check_backup_options,
-)
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.commands import ReviewedClient
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.backup import connectors_backup
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     SERVER,
-    InvalidValue,
-    UnexpectedExchangeValue,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._server.certificate import (
-    cryptography_import_error,
     CertificateNotUsable,
     certificates_of,
     normalise_thumbprint,
@@ -168,12 +156,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connect
     connectors_to_move,
     fqdn_problems,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
-    onprem_client,
-    check_connection_options,
-    onprem_argument_spec,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.module import OnPremModule
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     ROWS,
     check_name,
@@ -207,9 +190,8 @@ def _certificate(certificates, thumbprint, option, server):
 class RenewalTask:
     """Reads certificates and connectors, checks the move, and writes it unless in check mode."""
 
-    def __init__(self, module, client, server, backup):
+    def __init__(self, module, client, server):
         self.module = module
-        self.backup = backup
         self.client = client
         self.server = server
         self.guids = {}
@@ -235,7 +217,7 @@ class RenewalTask:
                                   problems=problems, connectors=self._plan(move, new_name))
         plan = self._plan(move, new_name)
         if move:
-            self.backup.keep(*connectors_backup(move))
+            self.module.backup.keep(*connectors_backup(move))
             for item in plan:
                 item["after"] = self._write(item["identity"], new_name)
         result = dict(changed=bool(move), tls_certificate_name=new_name, connectors=plan,
@@ -274,36 +256,14 @@ class RenewalTask:
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=onprem_argument_spec(dict(
-            server=dict(type="str", required=True),
-            thumbprint=dict(type="str", required=True),
-            old_thumbprint=dict(type="str"),
-            connectors=dict(type="list", elements="str"),
-        ), BACKUP_SPEC),
-        supports_check_mode=True,
-    )
-    check_connection_options(module)
-    import_error = cryptography_import_error()
-    if import_error:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=import_error)
-    try:
-        check_backup_options(module.params)
-        server, new, old = _options(module.params)
-    except (InvalidValue, BackupUnusable) as err:
-        module.fail_json(msg=str(err))
-    backup = Backup(module, "receive_connector_certificate")
-    client = ReviewedClient(onprem_client(module), module.check_mode, before_first_write=backup.save)
-    try:
-        with client:
-            result = RenewalTask(module, client, server, backup).run(new, old)
-    except InvalidValue as err:
-        module.fail_json(msg=str(err))
-    except UnexpectedExchangeValue as err:
-        module.fail_json(msg="cannot read what Exchange returned: %s" % err)
-    except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
-    module.exit_json(commands=client.commands, **dict(result, **backup.result()))
+    module = OnPremModule(dict(
+        server=dict(type="str", required=True),
+        thumbprint=dict(type="str", required=True),
+        old_thumbprint=dict(type="str"),
+        connectors=dict(type="list", elements="str"),
+    ), writes=True, name="receive_connector_certificate", needs_cryptography=True)
+    server, new, old = module.checked(_options, module.params)
+    module.exit(module.run(lambda client: RenewalTask(module, client, server).run(new, old)))
 
 
 if __name__ == "__main__":

@@ -137,25 +137,16 @@ exported:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     SERVER,
-    InvalidValue,
-    UnexpectedExchangeValue,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.export_file import (
     export,
     export_argument_spec,
     task_arguments,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
-    check_connection_options,
-    onprem_argument_spec,
-    onprem_client,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.module import OnPremModule
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     check_name,
     connector_values,
@@ -189,27 +180,27 @@ def _document(module, client, objects, connectors):
     return {module.params["export_var"]: [task_arguments(c) for c in connectors]}
 
 
+def _inputs(params):
+    """The server; the name checked. Raises InvalidValue."""
+    server = SERVER.from_input(params["server"], "server")
+    if params["name"] is not None:
+        # The rule receive_connector applies: a name it could never create is a typo, not "none found".
+        check_name(params["name"])
+    return server
+
+
 def main():
-    spec = onprem_argument_spec(dict(server=dict(type="str"), name=dict(type="str")),
-                                export_argument_spec("receive_connectors", ("module_args", "role_vars")))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    check_connection_options(module)
-    try:
-        server = SERVER.from_input(module.params["server"], "server")
-        if module.params["name"] is not None:
-            # The rule receive_connector applies: a name it could never create is a typo, not "none found".
-            check_name(module.params["name"])
-    except InvalidValue as err:
-        module.fail_json(msg=str(err))
-    try:
-        with onprem_client(module) as client:
-            objects = _read(client, server, module.params["name"])
-            connectors = [connector_values(c) for c in objects]
-            document = _document(module, client, objects, connectors) if module.params["export_path"] else None
-    except UnexpectedExchangeValue as err:
-        module.fail_json(msg="cannot read what Exchange returned: %s" % err)
-    except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
+    module = OnPremModule(dict(server=dict(type="str"), name=dict(type="str"),
+                               **export_argument_spec("receive_connectors", ("module_args", "role_vars"))))
+    server = module.checked(_inputs, module.params)
+
+    def read(client):
+        objects = _read(client, server, module.params["name"])
+        connectors = [connector_values(c) for c in objects]
+        document = _document(module, client, objects, connectors) if module.params["export_path"] else None
+        return connectors, document
+
+    connectors, document = module.run(read)
     result = dict(changed=False, connectors=connectors)
     if document is not None:
         result.update(export(module, document, _HEADER % module.params["export_format"]), exported=document)

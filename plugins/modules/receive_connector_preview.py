@@ -185,8 +185,6 @@ steals:
 
 import ipaddress
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import BINDINGS, SERVER, InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.selection import (
     canonical_planned,
@@ -194,12 +192,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connect
     planned_moves,
     select,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
-    onprem_client,
-    check_connection_options,
-    onprem_argument_spec,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.module import OnPremModule
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     connector_values,
     list_connectors,
@@ -246,36 +239,29 @@ def _plan(module, connectors, server):
     return dict(moves=moves, steals=steals)
 
 
+def _inputs(params):
+    """(server, source, binding), canonical. Raises InvalidValue."""
+    server = SERVER.from_input(params["server"], "server")
+    source = _source(params["source"]) if params["source"] else None
+    return server, source, _binding(params["binding"])
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=onprem_argument_spec(dict(
-            server=dict(type="str", required=True),
-            source=dict(type="str"),
-            binding=dict(type="str", default="0.0.0.0:25"),
-            planned=dict(type="dict", options=dict(
-                name=dict(type="str", required=True),
-                bindings=dict(type="list", elements="str", required=True),
-                remote_ip_ranges=dict(type="list", elements="str", required=True),
-                enabled=dict(type="bool", default=True),
-            )),
-            warn=dict(type="bool", default=True),
+    module = OnPremModule(dict(
+        server=dict(type="str", required=True),
+        source=dict(type="str"),
+        binding=dict(type="str", default="0.0.0.0:25"),
+        planned=dict(type="dict", options=dict(
+            name=dict(type="str", required=True),
+            bindings=dict(type="list", elements="str", required=True),
+            remote_ip_ranges=dict(type="list", elements="str", required=True),
+            enabled=dict(type="bool", default=True),
         )),
-        required_one_of=[("source", "planned")],
-        supports_check_mode=True,
-    )
-    check_connection_options(module)
+        warn=dict(type="bool", default=True),
+    ), required_one_of=[("source", "planned")])
     params = module.params
-    try:
-        server = SERVER.from_input(params["server"], "server")
-        source = _source(params["source"]) if params["source"] else None
-        binding = _binding(params["binding"])
-    except InvalidValue as err:
-        module.fail_json(msg=str(err))
-    try:
-        with onprem_client(module) as client:
-            connectors = [connector_values(c) for c in list_connectors(client, server)]
-    except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
+    server, source, binding = module.checked(_inputs, params)
+    connectors = module.run(lambda client: [connector_values(c) for c in list_connectors(client, server)])
     result = dict(changed=False)
     if source is not None:
         result.update(_preview(connectors, server, source, binding))

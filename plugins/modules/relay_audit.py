@@ -170,8 +170,6 @@ audited:
       type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector import audit_rules as rules
 from ansible_collections.mailflow.exchange.plugins.module_utils._server.accepted_domain import (
     accepted_domain_values,
@@ -182,18 +180,9 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.audit im
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     SERVER,
     InvalidValue,
-    UnexpectedExchangeValue,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._server.certificate import (
-    cryptography_import_error,
-    certificates_of,
-)
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
-from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
-    onprem_client,
-    check_connection_options,
-    onprem_argument_spec,
-)
+from ansible_collections.mailflow.exchange.plugins.module_utils._server.certificate import certificates_of
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.module import OnPremModule
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     connector_values,
     list_connectors,
@@ -248,30 +237,15 @@ def audit(client, params):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=onprem_argument_spec(dict(
-            servers=dict(type="list", elements="str"),
-            relay_max_addresses=dict(type="int", default=DEFAULT_MAX_ADDRESSES),
-            expiry_days=dict(type="int", default=30),
-        ), AUDIT_SPEC),
-        supports_check_mode=True,
-    )
-    check_connection_options(module)
-    import_error = cryptography_import_error()
-    if import_error:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=import_error)
-    try:
-        _servers(module.params)
-        _check_limits(module.params)
-    except InvalidValue as err:
-        module.fail_json(msg=str(err))
-    try:
-        with onprem_client(module) as client:
-            findings, audited = audit(client, module.params)
-    except ExchangeError as err:
-        module.fail_json(msg=str(err), **err.to_result())
-    except UnexpectedExchangeValue as err:
-        module.fail_json(msg="cannot read what Exchange returned: %s" % err)
+    module = OnPremModule(dict(
+        servers=dict(type="list", elements="str"),
+        relay_max_addresses=dict(type="int", default=DEFAULT_MAX_ADDRESSES),
+        expiry_days=dict(type="int", default=30),
+        **AUDIT_SPEC
+    ), needs_cryptography=True)
+    module.checked(_servers, module.params)
+    module.checked(_check_limits, module.params)
+    findings, audited = module.run(lambda client: audit(client, module.params))
     headline = "relay audit of %s (%d receive connectors, %d accepted domains)" % (
         ", ".join(audited["servers"]) or "no server", audited["connectors"], audited["accepted_domains"])
     report(module, findings, headline, audited=audited)

@@ -1,0 +1,118 @@
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every module fails cleanly, in one shape, whatever goes wrong; a session ignores explicit options, saying so."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._common import exchange_module
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import (
+    ExchangeConnectionError,
+    ExchangeError,
+    ExchangeOutcomeUnknown,
+    RuleViolation,
+)
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue, UnexpectedExchangeValue
+
+from .module_harness import ONPREM_OPTIONS, fake, module_process, run_module, warnings_of  # noqa: F401 pylint: disable=unused-import
+
+THUMBPRINT = "5113AE0233A72FCCB75B1D0198628675333D010E"
+# Each module with arguments that get it past its input checks to its first read.
+MODULES = {
+    "accepted_domain_info": {},
+    "ad_permission": dict(connector="Relay", server="MAIL1", user="CONTOSO\\relay", extended_rights=["ms-Exch-SMTP-Submit"]),
+    "ad_permission_info": dict(server="MAIL1"),
+    "exchange_certificate_info": {},
+    "inbound_connector": dict(name="Relay", state="absent"),
+    "inbound_connector_audit": {},
+    "inbound_connector_info": {},
+    "inbound_connector_preview": dict(source="203.0.113.10"),
+    "receive_connector": dict(name="Relay", server="MAIL1", state="absent"),
+    "receive_connector_certificate": dict(server="MAIL1", thumbprint=THUMBPRINT),
+    "receive_connector_info": {},
+    "receive_connector_preview": dict(server="MAIL1", source="10.1.2.3"),
+    "relay_audit": {},
+}
+COMMON_KEYS = ("msg", "cmdlet", "error_id", "applied", "changed")
+
+
+def _module(name):
+    return importlib.import_module("ansible_collections.mailflow.exchange.plugins.modules.%s" % name)
+
+
+def _raising(error):
+    def handler(cmdlet, parameters):
+        raise error
+    return handler
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_an_unreadable_value_fails_cleanly(name, fake, capsys):
+    fake(_raising(UnexpectedExchangeValue("Exchange returned 'x', which is not a size")))
+    result = run_module(capsys, _module(name), dict(MODULES[name]))
+    assert result["failed"] is True
+    assert result["msg"].startswith("cannot read what Exchange") and "'x', which is not a size" in result["msg"]
+    assert all(key in result for key in COMMON_KEYS)
+    assert result["applied"] == [] and result["changed"] is False
+    assert "exception" not in result and "Traceback" not in str(result)
+
+
+@pytest.mark.parametrize("error, msg, cmdlet", [
+    (ExchangeError("denied", cmdlet="Get-ReceiveConnector", error_id="X,Y"), "Get-ReceiveConnector failed: denied",
+     "Get-ReceiveConnector"),
+    (ExchangeConnectionError("cannot connect"), "cannot connect", None),
+    (ExchangeOutcomeUnknown("reset", cmdlet="Get-ReceiveConnector"), "Get-ReceiveConnector failed: reset",
+     "Get-ReceiveConnector"),
+    (InvalidValue("server", "x y", "a server name"), "server: 'x y' is not a valid value; use a server name", None),
+    (RuleViolation("a rule"), "nothing was changed: a rule", None),
+    (UnexpectedExchangeValue("odd"), "cannot read what Exchange returned: odd", None),
+    (KeyError("bug"), "mailflow.exchange failed unexpectedly (KeyError: 'bug')", None),
+])
+def test_every_error_class_fails_in_the_one_shape(error, msg, cmdlet, fake, capsys):
+    fake(_raising(error))
+    result = run_module(capsys, _module("receive_connector_info"), {})
+    assert result["failed"] is True
+    assert result["msg"] == msg
+    assert result["cmdlet"] == cmdlet
+    assert result["applied"] == [] and result["changed"] is False
+    assert all(key in result for key in COMMON_KEYS)
+    assert "Traceback" not in result["msg"]
+
+
+def test_a_failure_after_a_write_says_what_was_applied(fake, capsys):
+    def handler(cmdlet, parameters):
+        if cmdlet == "Get-ReceiveConnector":
+            return []
+        raise ExchangeError("refused", cmdlet=cmdlet)
+
+    client = fake(handler)
+    client.applied.append({"cmdlet": "New-ReceiveConnector", "identity": "MAIL1\\Relay", "parameters": ["Name"]})
+    result = run_module(capsys, _module("receive_connector"), dict(
+        name="Relay", server="MAIL1", bindings=["0.0.0.0:25"], remote_ip_ranges=["10.1.2.3"],
+        permission_groups=["AnonymousUsers"]))
+    assert result["failed"] is True
+    assert result["changed"] is True and result["applied"][0]["cmdlet"] == "New-ReceiveConnector"
+
+
+def test_options_a_session_ignores_are_named_never_their_values(fake, monkeypatch, capsys):
+    fake(lambda cmdlet, parameters: [])
+    monkeypatch.setattr(exchange_module, "session_socket", lambda module, kind: "/tmp/socket")
+    result = run_module(capsys, _module("receive_connector_info"), dict(ONPREM_OPTIONS))
+    assert not result.get("failed"), result
+    warnings = [w for w in warnings_of(result) if "are ignored" in w]
+    assert len(warnings) == 1
+    assert "mailflow.exchange.onprem_session" in warnings[0]
+    assert "auth, host, password, username" in warnings[0]
+    assert "secret" not in warnings[0] and "exchange.test" not in warnings[0]
+
+
+def test_no_warning_without_session_or_without_options(fake, monkeypatch, capsys):
+    fake(lambda cmdlet, parameters: [])
+    result = run_module(capsys, _module("receive_connector_info"), dict(ONPREM_OPTIONS))
+    assert not [w for w in warnings_of(result) if "are ignored" in w]
+    monkeypatch.setattr(exchange_module, "session_socket", lambda module, kind: "/tmp/socket")
+    result = run_module(capsys, _module("inbound_connector_info"), {})
+    assert not [w for w in warnings_of(result) if "are ignored" in w]

@@ -1,0 +1,138 @@
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The decisions of receive_connector and inbound_connector (TableObjectTask) against a fake client:
+no change, update, create, absent, a refusal before any write, and check mode sending no write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.modules import inbound_connector, receive_connector
+
+from .module_harness import fake, module_process, run_module  # noqa: F401 pylint: disable=unused-import
+
+CAPTURE = Path(__file__).resolve().parents[3] / "unit" / "data" / "E19-GetReceiveConnector.xml"
+SERVER = "WIN-CTD3L0RGEN4"
+NAME = "Client Frontend WIN-CTD3L0RGEN4"
+GUID = "bbe8e8d4-1565-4d52-981c-fa20a02ba55b"
+
+
+@pytest.fixture(scope="module")
+def connector():
+    return clixml.objects_from_export_clixml(CAPTURE.read_bytes())[4]
+
+
+def _receive_handler(existing):
+    def handler(cmdlet, parameters):
+        if cmdlet == "Get-ReceiveConnector":
+            if "Identity" in parameters and existing is None:
+                raise ExchangeError("not found", cmdlet=cmdlet, exception_type="ManagementObjectNotFoundException")
+            return [existing] if existing is not None else []
+        return []
+    return handler
+
+
+def _rc(capsys, **args):
+    return run_module(capsys, receive_connector, dict(dict(server=SERVER, name=NAME), **args))
+
+
+def test_receive_connector_no_change(fake, connector, capsys):
+    client = fake(_receive_handler(connector))
+    result = _rc(capsys, max_message_size="36MB", enabled=True)
+    assert result["changed"] is False and result["commands"] == []
+    assert client.writes == []
+
+
+def test_receive_connector_update_addresses_the_guid(fake, connector, capsys):
+    client = fake(_receive_handler(connector))
+    result = _rc(capsys, max_message_size="30MB")
+    assert result["changed"] is True
+    assert client.writes == [("Set-ReceiveConnector", {"Identity": GUID, "MaxMessageSize": "31457280"})]
+    assert result["commands"] == ["Set-ReceiveConnector -Identity '%s' -MaxMessageSize '31457280'" % GUID]
+
+
+def test_receive_connector_check_mode_sends_no_write(fake, connector, capsys):
+    client = fake(_receive_handler(connector))
+    result = _rc(capsys, max_message_size="30MB", _ansible_check_mode=True, _ansible_diff=True)
+    assert result["changed"] is True and client.writes == []
+    assert result["commands"] and result["diff"]["after"]["max_message_size"] == 31457280
+
+
+def test_receive_connector_create_in_check_mode(fake, capsys):
+    client = fake(_receive_handler(None))
+    result = _rc(capsys, name="Relay", bindings=["0.0.0.0:25"], remote_ip_ranges=["10.1.2.3"],
+                 permission_groups=["AnonymousUsers"], _ansible_check_mode=True)
+    assert result["changed"] is True and client.writes == []
+    assert result["commands"][0].startswith("New-ReceiveConnector ")
+    assert result["connector"]["remote_ip_ranges"] == ["10.1.2.3"]
+
+
+def test_receive_connector_absent(fake, connector, capsys):
+    client = fake(_receive_handler(connector))
+    result = _rc(capsys, state="absent")
+    assert result["changed"] is True and result["connector"] == {}
+    assert client.writes == [("Remove-ReceiveConnector", {"Identity": GUID, "Confirm": False})]
+    fake(_receive_handler(None))
+    assert _rc(capsys, state="absent")["changed"] is False
+
+
+def test_receive_connector_refuses_before_any_write(fake, connector, capsys):
+    client = fake(_receive_handler(connector))
+    result = _rc(capsys, auth_mechanism=["BasicAuthRequireTLS"])
+    assert result["failed"] is True and "nothing was changed" in result["msg"]
+    assert client.writes == [] and result["applied"] == []
+
+
+# --- inbound_connector -------------------------------------------------------------------------------
+
+INBOUND = {"Name": "Relay", "Guid": "2f1d4c3b-9a8e-4b7c-8d6e-5f4a3b2c1d0e", "ConnectorType": "OnPremises",
+           "Enabled": True, "SenderDomains": ["smtp:*;1"], "SenderIPAddresses": ["203.0.113.10"],
+           "TlsSenderCertificateName": None, "RequireTls": False, "RestrictDomainsToIPAddresses": True,
+           "RestrictDomainsToCertificate": False}
+
+
+def _inbound_handler(state):
+    def handler(cmdlet, parameters):
+        if cmdlet == "Get-InboundConnector":
+            return [dict(state["connector"])] if state["connector"] else []
+        if cmdlet == "Set-InboundConnector":
+            state["connector"].update((key, value) for key, value in parameters.items() if key != "Identity")
+        return []
+    return handler
+
+
+def _ic(capsys, **args):
+    return run_module(capsys, inbound_connector, dict(dict(name="Relay"), **args))
+
+
+def test_inbound_connector_no_change_and_update(fake, capsys):
+    state = dict(connector=dict(INBOUND))
+    client = fake(_inbound_handler(state))
+    assert _ic(capsys, enabled=True, require_tls=False)["changed"] is False
+    result = _ic(capsys, require_tls=True)
+    assert result["changed"] is True and result["connector"]["require_tls"] is True
+    assert client.writes == [("Set-InboundConnector", {"Identity": INBOUND["Guid"], "RequireTls": True})]
+
+
+def test_inbound_connector_refuses_an_open_relay_before_any_write(fake, capsys):
+    client = fake(_inbound_handler(dict(connector=dict(INBOUND))))
+    result = _ic(capsys, sender_ip_addresses=[])
+    assert result["failed"] is True and result["msg"].startswith("nothing was changed: ")
+    assert "allow_unrestricted=true" in result["msg"]
+    assert client.writes == []
+
+
+def test_inbound_connector_create_in_check_mode_and_absent(fake, capsys):
+    client = fake(_inbound_handler(dict(connector=None)))
+    result = _ic(capsys, connector_type="OnPremises", sender_domains=["*"], sender_ip_addresses=["203.0.113.10"],
+                 _ansible_check_mode=True)
+    assert result["changed"] is True and client.writes == []
+    assert result["commands"][0].startswith("New-InboundConnector ")
+    client = fake(_inbound_handler(dict(connector=dict(INBOUND))))
+    result = _ic(capsys, state="absent")
+    assert result["changed"] is True
+    assert client.writes == [("Remove-InboundConnector", {"Identity": INBOUND["Guid"], "Confirm": False})]
