@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
+from pathlib import Path
 
 import pytest
+from pypsrp.complex_objects import GenericComplexObject
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import exchange_module
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import (
@@ -15,9 +18,10 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors i
     ExchangeOutcomeUnknown,
     RuleViolation,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue, UnexpectedExchangeValue
 
-from .module_harness import ONPREM_OPTIONS, fake, module_process, run_module, warnings_of  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.mailflow.exchange.tests.unit.plugins.modules.module_harness import ONPREM_OPTIONS, fake, module_process, run_module, warnings_of  # noqa: F401 pylint: disable=unused-import
 
 THUMBPRINT = "5113AE0233A72FCCB75B1D0198628675333D010E"
 # Each module with arguments that get it past its input checks to its first read.
@@ -37,6 +41,66 @@ MODULES = {
     "relay_audit": {},
 }
 COMMON_KEYS = ("msg", "cmdlet", "error_id", "applied", "changed")
+
+
+# The same modules, each reading one object of the kind it reads with one value that cannot be read.
+SERVER = "WIN-CTD3L0RGEN4"
+CONNECTOR = "Client Frontend WIN-CTD3L0RGEN4"
+DECODING = {
+    "accepted_domain_info": {},
+    "ad_permission": dict(connector=CONNECTOR, server=SERVER, user="CONTOSO\\relay",
+                          extended_rights=["ms-Exch-SMTP-Submit"]),
+    "ad_permission_info": dict(server=SERVER),
+    "exchange_certificate_info": {},
+    "inbound_connector": dict(name="Relay", enabled=True),
+    "inbound_connector_audit": {},
+    "inbound_connector_info": {},
+    "inbound_connector_preview": dict(source="203.0.113.10"),
+    "receive_connector": dict(name=CONNECTOR, server=SERVER, enabled=True),
+    "receive_connector_certificate": dict(server=SERVER, thumbprint=THUMBPRINT),
+    "receive_connector_info": {},
+    "receive_connector_preview": dict(server=SERVER, source="10.1.2.3"),
+    "relay_audit": {},
+}
+CAPTURE = Path(__file__).resolve().parents[2] / "data" / "E19-GetReceiveConnector.xml"
+
+
+def _object(**properties):
+    obj = GenericComplexObject()
+    obj.adapted_properties = dict(properties)
+    obj.types = ["System.Object"]
+    return obj
+
+
+@pytest.fixture(scope="module")
+def unreadable_answers():
+    """A handler answering each read with an object holding one value nothing can read."""
+    connector = copy.deepcopy(clixml.objects_from_export_clixml(CAPTURE.read_bytes())[4])
+    connector.adapted_properties["RemoteIPRanges"] = "every printer"
+    answers = {
+        "Get-ReceiveConnector": [connector],
+        # An entry of another object: never read as one of the connector.
+        "Get-ADPermission": [_object(Identity="OTHER\\Connector", User="S-1-5-7")],
+        "Get-ExchangeCertificate": [_object(Thumbprint=THUMBPRINT, Identity="%s\\%s" % (SERVER, THUMBPRINT))],
+        "Get-AcceptedDomain": [_object(Name="contoso", DomainName="not a domain!", DomainType="Authoritative")],
+        "Get-InboundConnector": [{"Name": "Relay", "Guid": "2f1d4c3b-9a8e-4b7c-8d6e-5f4a3b2c1d0e",
+                                  "SenderIPAddresses": ["every printer"]}],
+    }
+
+    def handler(cmdlet, parameters):
+        return copy.deepcopy(answers[cmdlet])
+    return handler
+
+
+@pytest.mark.parametrize("name", sorted(DECODING))
+def test_a_value_the_decoding_cannot_read_fails_every_module_cleanly(name, unreadable_answers, fake, capsys):
+    client = fake(unreadable_answers)
+    result = run_module(capsys, _module(name), dict(DECODING[name]))
+    assert result["failed"] is True, result
+    assert result["msg"].startswith("cannot read what Exchange"), result["msg"]
+    assert all(key in result for key in COMMON_KEYS)
+    assert result["changed"] is False and client.writes == []
+    assert "exception" not in result and "Traceback" not in str(result)
 
 
 def _module(name):
