@@ -135,7 +135,12 @@ notes:
   - >-
     The token is reused within one module run; it is not stored on disk. Over the connection
     P(mailflow.exchange.online_session#connection) one token serves the whole play, and these connection
-    options are ignored: the connection's own apply.
+    options are ignored: the connection's own apply. A task that gives any of them gets a warning naming
+    them (never their values).
+  - >-
+    A failed task returns C(msg) and, whatever failed, C(cmdlet) and C(error_id) (the cmdlet Exchange Online refused
+    and its error id, else null), C(applied) (the writes Exchange Online had confirmed before the failure, empty for a
+    module that only reads) and C(changed) (true when C(applied) is not empty).
 """
 
     # Where the connection reads each option from: inventory variables first, then the environment.

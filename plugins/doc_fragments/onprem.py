@@ -143,7 +143,12 @@ notes:
     Exchange remotely; nothing is installed on the Exchange server.
   - >-
     Over the connection P(mailflow.exchange.onprem_session#connection) (one Exchange session per host
-    for the whole play) these connection options are ignored: the connection's own apply.
+    for the whole play) these connection options are ignored: the connection's own apply. A task that
+    gives any of them gets a warning naming them (never their values).
+  - >-
+    A failed task returns C(msg) and, whatever failed, C(cmdlet) and C(error_id) (the cmdlet Exchange refused
+    and its error id, else null), C(applied) (the writes Exchange had confirmed before the failure, empty for a
+    module that only reads) and C(changed) (true when C(applied) is not empty).
 """
 
     # What only the connection has: the server and the account in Ansible's connection vocabulary, and

@@ -17,13 +17,8 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._online.client i
 class OnlineModule(ExchangeModule):
     """A module talking to Exchange Online over its REST endpoint, directly or over online_session."""
 
-    kind = ONLINE
-    service = "Exchange Online"
+    kind, service, session_connection = ONLINE, "Exchange Online", "mailflow.exchange.online_session"
     connection_spec = ONLINE_CONNECTION_SPEC
-    session_connection = "mailflow.exchange.online_session"
-
-    def check_connection(self):
-        check_online_options(self)
-
-    def direct_client(self):
-        return online_client(self)
+    # The module is their first argument: as methods they check and connect this module.
+    check_connection = check_online_options
+    direct_client = online_client

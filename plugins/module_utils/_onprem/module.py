@@ -17,13 +17,8 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client i
 class OnPremModule(ExchangeModule):
     """A module talking to on-premises Exchange over PowerShell remoting, directly or over onprem_session."""
 
-    kind = ONPREM
-    service = "Exchange"
+    kind, service, session_connection = ONPREM, "Exchange", "mailflow.exchange.onprem_session"
     connection_spec = ONPREM_CONNECTION_SPEC
-    session_connection = "mailflow.exchange.onprem_session"
-
-    def check_connection(self):
-        check_connection_options(self)
-
-    def direct_client(self):
-        return onprem_client(self)
+    # The module is their first argument: as methods they check and connect this module.
+    check_connection = check_connection_options
+    direct_client = onprem_client
