@@ -243,7 +243,11 @@ def main():
     ))
     params = module.params
     server = module.checked(_inputs, params)
-    principal = Principal.from_input(params["user"]) if params["user"] else None
+    principal = None
+    try:
+        principal = Principal.from_input(params["user"]) if params["user"] else None
+    except ValueError as err:  # a SID-shaped user that is no SID
+        module.fail_json(msg="user: %s" % err)
 
     def read(client):
         connectors = _connectors(module, client, server)

@@ -91,8 +91,8 @@ class ExchangeModule(AnsibleModule):
         ignored = ignored_connection_options(arguments_as_written(), self.connection_spec)
         if ignored:
             # The names only: a value may be a password.
-            self.warn("the task runs over the %s connection, which connects with its own settings: the connection "
-                      "options %s given to the task are ignored" % (self.session_connection, ", ".join(ignored)))
+            self.warn("the task runs over the %s connection, which connects with its own settings; it ignores these "
+                      "options of the task: %s" % (self.session_connection, ", ".join(ignored)))
 
     def _check_cryptography(self):
         from ansible_collections.mailflow.exchange.plugins.module_utils._server.certificate import (

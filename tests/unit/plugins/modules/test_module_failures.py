@@ -166,17 +166,28 @@ def test_options_a_session_ignores_are_named_never_their_values(fake, monkeypatc
     monkeypatch.setattr(exchange_module, "session_socket", lambda module, kind: "/tmp/socket")
     result = run_module(capsys, _module("receive_connector_info"), dict(ONPREM_OPTIONS))
     assert not result.get("failed"), result
-    warnings = [w for w in warnings_of(result) if "are ignored" in w]
+    warnings = [w for w in warnings_of(result) if "it ignores these options" in w]
     assert len(warnings) == 1
     assert "mailflow.exchange.onprem_session" in warnings[0]
-    assert "auth, host, password, username" in warnings[0]
+    assert warnings[0].endswith("options of the task: auth, host, password, username")
     assert "secret" not in warnings[0] and "exchange.test" not in warnings[0]
 
 
 def test_no_warning_without_session_or_without_options(fake, monkeypatch, capsys):
     fake(lambda cmdlet, parameters: [])
     result = run_module(capsys, _module("receive_connector_info"), dict(ONPREM_OPTIONS))
-    assert not [w for w in warnings_of(result) if "are ignored" in w]
+    assert not [w for w in warnings_of(result) if "it ignores these options" in w]
     monkeypatch.setattr(exchange_module, "session_socket", lambda module, kind: "/tmp/socket")
     result = run_module(capsys, _module("inbound_connector_info"), {})
-    assert not [w for w in warnings_of(result) if "are ignored" in w]
+    assert not [w for w in warnings_of(result) if "it ignores these options" in w]
+
+
+@pytest.mark.parametrize("name, args", [
+    ("ad_permission", dict(connector="Relay", server="MAIL1", extended_rights=["ms-Exch-SMTP-Submit"])),
+    ("ad_permission_info", dict(server="MAIL1")),
+])
+def test_a_user_shaped_like_a_sid_that_is_none_fails_before_any_read(name, args, fake, capsys):
+    client = fake(lambda cmdlet, parameters: [])
+    result = run_module(capsys, _module(name), dict(args, user="S-1-5-x"))
+    assert result["failed"] is True and result["msg"].startswith("user: 'S-1-5-x' is not a SID")
+    assert client.sent == []
