@@ -21,7 +21,14 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors i
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue, UnexpectedExchangeValue
 
-from ansible_collections.mailflow.exchange.tests.unit.plugins.modules.module_harness import ONPREM_OPTIONS, fake, module_process, run_module, warnings_of  # noqa: F401 pylint: disable=unused-import
+# The fixtures are used by name.
+from ansible_collections.mailflow.exchange.tests.unit.plugins.modules.module_harness import (  # noqa: F401 pylint: disable=unused-import
+    ONPREM_OPTIONS,
+    fake,
+    module_process,
+    run_module,
+    warnings_of,
+)
 
 THUMBPRINT = "5113AE0233A72FCCB75B1D0198628675333D010E"
 # Each module with arguments that get it past its input checks to its first read.

@@ -13,7 +13,12 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors i
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 from ansible_collections.mailflow.exchange.plugins.modules import inbound_connector, receive_connector
 
-from ansible_collections.mailflow.exchange.tests.unit.plugins.modules.module_harness import fake, module_process, run_module  # noqa: F401 pylint: disable=unused-import
+# The fixtures are used by name.
+from ansible_collections.mailflow.exchange.tests.unit.plugins.modules.module_harness import (  # noqa: F401 pylint: disable=unused-import
+    fake,
+    module_process,
+    run_module,
+)
 
 CAPTURE = Path(__file__).resolve().parents[3] / "unit" / "data" / "E19-GetReceiveConnector.xml"
 SERVER = "WIN-CTD3L0RGEN4"

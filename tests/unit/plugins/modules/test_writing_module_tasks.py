@@ -13,7 +13,12 @@ from pypsrp.complex_objects import GenericComplexObject
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 from ansible_collections.mailflow.exchange.plugins.modules import ad_permission, receive_connector_certificate
-from ansible_collections.mailflow.exchange.tests.unit.plugins.modules.module_harness import fake, module_process, run_module  # noqa: F401 pylint: disable=unused-import
+# The fixtures are used by name.
+from ansible_collections.mailflow.exchange.tests.unit.plugins.modules.module_harness import (  # noqa: F401 pylint: disable=unused-import
+    fake,
+    module_process,
+    run_module,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SERVER = "WIN-CTD3L0RGEN4"
