@@ -47,8 +47,8 @@ def module_env_names(module_util):
 
 
 @pytest.mark.parametrize('path, known', [
-    (ONPREM_TYPE, lambda: module_env_names('onprem.py') | KERBEROS_VARIABLES),
-    (ONLINE_TYPE, lambda: module_env_names('online.py')),
+    (ONPREM_TYPE, lambda: module_env_names('_onprem/client.py') | KERBEROS_VARIABLES),
+    (ONLINE_TYPE, lambda: module_env_names('_online/client.py')),
 ])
 def test_credential_type_is_a_valid_awx_definition(path, known):
     definition = load(path)
