@@ -124,6 +124,26 @@ def wait_gone(pid, timeout):
     return not is_alive(pid)
 
 
+def cpu_seconds(pid):
+    """The CPU seconds (user + system, its own and its waited-for children's) ``pid`` has used, or None."""
+    try:
+        with open('/proc/%d/stat' % pid, encoding='ascii') as stat:
+            fields = stat.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return None
+    # proc(5): utime, stime, cutime, cstime are fields 14-17; fields[0] here is field 3 (state).
+    return sum(int(value) for value in fields[11:15]) / os.sysconf('SC_CLK_TCK')
+
+
+def record_cpu(pid, pid_file):
+    """Append the lab's CPU seconds to $LAB_CPU_LOG, if set: CI sums them, as a detached lab is nobody's child."""
+    log = os.environ.get('LAB_CPU_LOG')
+    seconds = cpu_seconds(pid)
+    if log and seconds is not None:
+        with open(log, 'a', encoding='utf-8') as out:
+            out.write('%s %.0f\n' % (os.path.abspath(pid_file), seconds))
+
+
 def stop(args):
     """Terminate the recorded lab process; return an exit status."""
     pid = read_pid(args.pid_file)
@@ -131,6 +151,7 @@ def stop(args):
         return 0
     status = 0
     if is_lab_process(pid) and is_alive(pid):
+        record_cpu(pid, args.pid_file)
         os.kill(pid, signal.SIGTERM)
         if not wait_gone(pid, args.timeout):
             sys.stderr.write('lab (pid %d) ignored SIGTERM for %ss; killing it\n' % (pid, args.timeout))
