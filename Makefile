@@ -20,6 +20,11 @@ MATRIX_CORES := 2.20 2.21
 MATRIX_PYTHON_2.20 := 3.12
 MATRIX_PYTHON_2.21 := 3.13
 NEWEST_CORE := $(lastword $(MATRIX_CORES))
+# pyenv's interpreters (CI's image has the same) for the newer releases and the wheels. pyenv is looked for
+# where it says it is, then in HOME, then where the machines' image installs it (/root/.pyenv): CI may run
+# with a fresh HOME and a PATH without pyenv.
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+PYENV_ROOTS := $(PYENV_ROOT) $(HOME)/.pyenv /root/.pyenv
 # CORE=<release> points every target at that release's venv and build directory.
 CORE ?=
 ifeq ($(strip $(CORE)),)
@@ -38,9 +43,9 @@ BUILD_DIR := $(CURDIR)/.build/core-$(CORE)
 CONSTRAINTS := constraints-$(CORE).txt
 # The lab is a tool of the default venv; the core's venv holds only what users install.
 LAB_COMMAND := $(CURDIR)/.venv/bin/exchange-lab
-# pyenv's interpreters (CI's image has the same), else one on PATH.
-PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
-PYTHON := $(firstword $(wildcard $(PYENV_ROOT)/versions/$(TEST_PYTHON)*/bin/python$(TEST_PYTHON)) python$(TEST_PYTHON))
+# pyenv's interpreter for this release (PYENV_ROOTS), else one on PATH.
+PYTHON := $(firstword $(wildcard $(foreach root,$(PYENV_ROOTS),$(root)/versions/$(TEST_PYTHON)*/bin/python$(TEST_PYTHON))) \
+	python$(TEST_PYTHON))
 endif
 LAB_DIR ?= $(CURDIR)/.lab
 LAB_TIMEOUT ?= 60
@@ -160,7 +165,7 @@ venv: kerberos-deps $(VENV_STAMP)
 # stable-ABI wheels (cp311-abi3), so one build serves the venvs of every tested Python: `make wheels` puts
 # them in $(WHEELHOUSE), which every venv's pip install takes as --find-links (a missing one is ignored).
 WHEELHOUSE := $(CURDIR)/.build/wheels
-WHEELS_PYTHON = $(firstword $(wildcard $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)/versions/3.11*/bin/python3.11) python3)
+WHEELS_PYTHON = $(firstword $(wildcard $(foreach root,$(PYENV_ROOTS),$(root)/versions/3.11*/bin/python3.11)) python3)
 PIP_FIND_WHEELS := --find-links $(WHEELHOUSE)
 wheels: kerberos-deps
 	@echo '==> wheels $(WHEELHOUSE) (gssapi, krb5)'
