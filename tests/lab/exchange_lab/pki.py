@@ -7,6 +7,7 @@ they are valid and cover the requested names.
 """
 import datetime
 import ipaddress
+import itertools
 import os
 import ssl
 from dataclasses import dataclass
@@ -54,16 +55,45 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-def _new_key() -> rsa.RSAPrivateKey:
-    # RSA: what Exchange itself uses, and what every TLS client accepts.
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+# The lab's own test suite starts a hundred short-lived labs, each generating eight keys (about 55 ms of
+# CPU each): it names a directory here, and the n-th key a lab process asks for is the pool's n-th key,
+# generated once. Keys stay distinct within one lab; labs on other state directories never trust each
+# other's material anyway. Unset (the default, and everywhere users run the lab) every key is new.
+KEY_POOL_VARIABLE = "EXCHANGE_LAB_KEY_POOL"
+_pool_index = itertools.count()
+
+
+def new_rsa_key() -> rsa.RSAPrivateKey:
+    """A new RSA 2048 key: what Exchange's own certificates use (New-ExchangeCertificate's default key size),
+    and what every TLS client and msal accept. From the key pool when $EXCHANGE_LAB_KEY_POOL names one."""
+    pool = os.environ.get(KEY_POOL_VARIABLE)
+    if not pool:
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = Path(pool) / f"key-{next(_pool_index)}.pem"
+    try:
+        return load_private_key(path.read_bytes())
+    except FileNotFoundError:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        write_atomic(path, private_key_pem(key), private=True)
+        return key
+
+
+def load_private_key(pem: bytes) -> rsa.RSAPrivateKey:
+    """One of the lab's own keys, read back from its state directory.
+
+    Skips cryptography's RSA key validation (tens of milliseconds a key, and every lab start reads several):
+    it guards against keys from elsewhere, and these were written by the lab itself."""
+    return serialization.load_pem_private_key(pem, password=None, unsafe_skip_rsa_key_validation=True)
+
+
+def private_key_pem(key: rsa.RSAPrivateKey) -> bytes:
+    """``key`` as unencrypted PKCS#8 PEM (the lab's state directory is private to its user)."""
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
 
 
 def _write_key(path: Path, key: rsa.RSAPrivateKey) -> None:
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    write_atomic(path, pem, private=True)
+    write_atomic(path, private_key_pem(key), private=True)
 
 
 def _write_cert(path: Path, cert: x509.Certificate) -> None:
@@ -88,10 +118,10 @@ class LabPKI:
     def _load_or_create_ca(self) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
         if self.ca_cert_path.exists() and self.ca_key_path.exists():
             cert = x509.load_pem_x509_certificate(self.ca_cert_path.read_bytes())
-            key = serialization.load_pem_private_key(self.ca_key_path.read_bytes(), password=None)
+            key = load_private_key(self.ca_key_path.read_bytes())
             if cert.not_valid_after_utc > _now() + RENEW_MARGIN:
                 return cert, key
-        key = _new_key()
+        key = new_rsa_key()
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME),
                           x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mailflow.exchange lab")])
         now = _now()
@@ -137,7 +167,7 @@ class LabPKI:
         dns_names, ip_addresses = list(dns_names), list(ip_addresses)
         if not dns_names:
             raise ValueError("a server certificate needs at least one DNS name")
-        key = _new_key()
+        key = new_rsa_key()
         now = _now() - datetime.timedelta(days=8) if expired else _now()
         lifetime = datetime.timedelta(days=1) if expired else SERVER_LIFETIME
         alt_names = [x509.DNSName(n) for n in dns_names] + [

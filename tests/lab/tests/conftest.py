@@ -69,6 +69,15 @@ class LabProcess:
             return handle.read().decode(errors="replace")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def key_pool(tmp_path_factory):
+    """Every lab of this run draws its RSA keys from one pool (exchange_lab.pki.KEY_POOL_VARIABLE)."""
+    pool = tmp_path_factory.mktemp("key-pool")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EXCHANGE_LAB_KEY_POOL", str(pool))
+        yield pool
+
+
 @pytest.fixture
 def lab(tmp_path):
     """A fresh lab for one test: the parsed lab.json."""

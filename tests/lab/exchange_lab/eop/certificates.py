@@ -52,11 +52,10 @@ def client_material(authority: pki.LabPKI, online_dir: Path, name: str = CLIENT_
         if _still_good(certificate, authority.ca_certificate, name):
             password = json.loads(record_path.read_text())["pfx_password"]
             return ClientMaterial(cert_path, key_path, pfx_path, password, name)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = pki.new_rsa_key()
     certificate = _issue(authority, key, name)
     password = secrets.token_urlsafe(18)
-    write_atomic(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                             serialization.NoEncryption()), private=True)
+    write_atomic(key_path, pki.private_key_pem(key), private=True)
     write_atomic(cert_path, certificate.public_bytes(serialization.Encoding.PEM), private=False)
     pfx = pkcs12.serialize_key_and_certificates(name.encode(), key, certificate, [authority.ca_certificate],
                                                 serialization.BestAvailableEncryption(password.encode()))
@@ -66,7 +65,7 @@ def client_material(authority: pki.LabPKI, online_dir: Path, name: str = CLIENT_
 
 
 def _issue(authority: pki.LabPKI, key: rsa.RSAPrivateKey, name: str) -> x509.Certificate:
-    ca_key = serialization.load_pem_private_key(authority.ca_key_path.read_bytes(), password=None)
+    ca_key = pki.load_private_key(authority.ca_key_path.read_bytes())
     ca = authority.ca_certificate
     now = datetime.datetime.now(datetime.timezone.utc)
     return (

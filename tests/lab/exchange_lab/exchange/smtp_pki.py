@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from exchange_lab import pki
 from exchange_lab.exchange import x500
 from exchange_lab.files import write_atomic
 
@@ -43,11 +44,6 @@ EXPIRED_LIFETIME = datetime.timedelta(days=365)
 
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
-
-
-def _new_key() -> rsa.RSAPrivateKey:
-    # RSA 2048 like Exchange's own certificates (New-ExchangeCertificate's default key size).
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def _digest(data: bytes) -> str:
@@ -73,7 +69,7 @@ class SmtpPki:
         loaded = self._load(stem)
         if loaded is not None:
             return loaded
-        key = _new_key()
+        key = pki.new_rsa_key()
         now = _now()
         cert = (
             x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
@@ -92,7 +88,7 @@ class SmtpPki:
         """Chain and key of a servable copy of ``template`` (a captured certificate without a key)."""
         stem = self.directory / f"sub-{_digest(template.public_bytes(serialization.Encoding.DER))}"
         if not self._load(stem):
-            key = _new_key()
+            key = pki.new_rsa_key()
             now = _now()
             builder = (
                 x509.CertificateBuilder().subject_name(template.subject).issuer_name(template.issuer)
@@ -125,7 +121,7 @@ class SmtpPki:
         if not names:
             raise ValueError("a certificate needs at least one host name")
         ca_cert, ca_key = self.authority(x500.parse_name(issuer))
-        key = _new_key()
+        key = pki.new_rsa_key()
         now = _now()
         lifetime = LEAF_LIFETIME if days is None else datetime.timedelta(days=days, hours=12)
         not_after = now - EXPIRED_NOT_AFTER if expired else now + lifetime
@@ -176,13 +172,11 @@ class SmtpPki:
         if not (cert_path.exists() and key_path.exists()):
             return None
         cert = x509.load_pem_x509_certificates(cert_path.read_bytes())[0]
-        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        key = pki.load_private_key(key_path.read_bytes())
         return cert, key
 
     def _save(self, stem: Path, chain: list[x509.Certificate], key: rsa.RSAPrivateKey) -> None:
-        _write(stem.with_suffix(".key"), key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
-            private=True)
+        _write(stem.with_suffix(".key"), pki.private_key_pem(key), private=True)
         _write(stem.with_suffix(".pem"), b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain),
                private=False)
 

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from .. import pki
 from ..files import write_atomic
 
 ONLINE_DIR = "online"
@@ -92,15 +93,6 @@ def _load_or_create(directory: Path, domain: str) -> Registration:
     return _load(directory)
 
 
-def _new_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def _pem_key(key: rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
-
-
 def _self_signed(key: rsa.RSAPrivateKey, common_name: str) -> x509.Certificate:
     now = datetime.datetime.now(datetime.timezone.utc)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
@@ -112,16 +104,16 @@ def _self_signed(key: rsa.RSAPrivateKey, common_name: str) -> x509.Certificate:
 
 def _mint(directory: Path, domain: str) -> None:
     tenant_id, client_id = str(uuid.uuid4()), str(uuid.uuid4())
-    key = _new_key()
+    key = pki.new_rsa_key()
     cert = _self_signed(key, "mailflow-exchange-lab-app")
     pfx_password = secrets.token_urlsafe(18)
     pfx = pkcs12.serialize_key_and_certificates(
         b"mailflow-exchange-lab-app", key, cert, None,
         serialization.BestAvailableEncryption(pfx_password.encode()))
-    write_atomic(directory / KEY_FILE, _pem_key(key), private=True)
+    write_atomic(directory / KEY_FILE, pki.private_key_pem(key), private=True)
     write_atomic(directory / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM), private=False)
     write_atomic(directory / PFX_FILE, pfx, private=True)
-    write_atomic(directory / SIGNING_KEY_FILE, _pem_key(_new_key()), private=True)
+    write_atomic(directory / SIGNING_KEY_FILE, pki.private_key_pem(pki.new_rsa_key()), private=True)
     record = {
         "tenant_id": tenant_id,
         "tenant_domain": domain,
@@ -137,7 +129,7 @@ def _mint(directory: Path, domain: str) -> None:
 def _load(directory: Path) -> Registration:
     record = json.loads((directory / REGISTRATION_FILE).read_text())
     cert = x509.load_pem_x509_certificate((directory / CERT_FILE).read_bytes())
-    signing_key = serialization.load_pem_private_key((directory / SIGNING_KEY_FILE).read_bytes(), password=None)
+    signing_key = pki.load_private_key((directory / SIGNING_KEY_FILE).read_bytes())
     cert_app, secret_app = record["certificate_app"], record["secret_app"]
     return Registration(
         tenant_id=record["tenant_id"],
