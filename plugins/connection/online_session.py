@@ -94,6 +94,3 @@ class Connection(ExchangeSession):
 
     def _warnings(self, params):
         return online.online_warnings(params)
-
-    def _encode(self, output):
-        return output  # plain JSON objects already

@@ -67,7 +67,7 @@ EXAMPLES = r"""
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._onprem import client as onprem
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeConnectionError
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import ONPREM, encode_objects
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import ONPREM
 from ansible_collections.mailflow.exchange.plugins.plugin_utils.exchange_session import (
     ExchangeSession,
     params_from_options,
@@ -107,6 +107,3 @@ class Connection(ExchangeSession):
 
     def _warnings(self, params):
         return onprem.connection_warnings(params)
-
-    def _encode(self, output):
-        return encode_objects(output)

@@ -208,7 +208,7 @@ outcome_unknown:
 
 from typing import NamedTuple
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import psobject
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import list_edit
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.backup import permission_backup
@@ -355,7 +355,7 @@ class PermissionTask:
 
     def _ranges(self):
         """The connector's remote IP ranges, as read."""
-        return clixml.object_to_values(self.connector, {"ranges": ("RemoteIPRanges", IP_RANGES)}).get("ranges")
+        return psobject.object_to_values(self.connector, {"ranges": ("RemoteIPRanges", IP_RANGES)}).get("ranges")
 
     def _apply(self, aces, to_add, to_remove):
         # Use the server's own (localised) spelling of the principal when it already has ACEs;

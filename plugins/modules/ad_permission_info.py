@@ -153,7 +153,7 @@ exported:
   type: dict
 """
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import psobject
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import (
     EXTENDED_RIGHTS,
     RELAY_RIGHT,
@@ -202,7 +202,7 @@ def _principal_aces(client, connector, principal):
 
 
 def _ranges(obj):
-    return clixml.object_to_values(obj, {"ranges": ("RemoteIPRanges", IP_RANGES)}).get("ranges") or []
+    return psobject.object_to_values(obj, {"ranges": ("RemoteIPRanges", IP_RANGES)}).get("ranges") or []
 
 
 def _exported(entries, ranges_by_connector, max_addresses):
@@ -251,10 +251,10 @@ def main():
 
     def read(client):
         connectors = _connectors(module, client, server)
-        entries = [dict(connector=str(clixml.property_value(connector, "Name")), server=server, **ace.as_dict())
+        entries = [dict(connector=str(psobject.property_value(connector, "Name")), server=server, **ace.as_dict())
                    for connector in connectors for ace in _principal_aces(client, connector, principal)]
         # The export marks relay grants on broad ranges (_exported), so only it reads the ranges.
-        ranges = dict((str(clixml.property_value(c, "Name")), _ranges(c)) for c in connectors
+        ranges = dict((str(psobject.property_value(c, "Name")), _ranges(c)) for c in connectors
                       if params["export_path"])
         return entries, ranges
 

@@ -137,7 +137,7 @@ exported:
   type: dict
 """
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import psobject
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import (
     SERVER,
 )
@@ -166,7 +166,7 @@ def _read(client, server, name):
         return [found] if found is not None else []
     connectors = list_connectors(client, server)
     if name:
-        connectors = [c for c in connectors if same_name(clixml.property_value(c, "Name"), name)]
+        connectors = [c for c in connectors if same_name(psobject.property_value(c, "Name"), name)]
     return connectors
 
 

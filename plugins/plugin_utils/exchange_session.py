@@ -51,7 +51,11 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors i
     ExchangeError,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import all_reads
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import error_to_data, refused_cmdlets
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import (
+    error_to_data,
+    refused_cmdlets,
+    to_data,
+)
 from ansible_collections.mailflow.exchange.plugins.plugin_utils.playbook_watch import watch_playbook
 from ansible_collections.mailflow.exchange.plugins.plugin_utils.session_identity import (
     remove_run_key,
@@ -115,7 +119,7 @@ class ExchangeSession(NetworkConnectionBase):
 
     Subclasses set ``kind`` (module_utils/_common/session.py ONPREM or ONLINE) and implement
     ``_client_params`` (the options as the client's params, or raise ExchangeError),
-    ``_new_client(params, warn)``, ``_warnings(params)`` and ``_encode(output)``.
+    ``_new_client(params, warn)`` (a client whose output is plain data) and ``_warnings(params)``.
     """
 
     kind = None
@@ -296,11 +300,11 @@ class ExchangeSession(NetworkConnectionBase):
         self._request_warnings = []
         try:
             self._refuse_unknown_cmdlets(commands)
-            answer = {"output": self._encode(self._invoke(commands))}
+            answer = {"output": self._invoke(commands)}
         except ExchangeError as err:
             answer = {"error": error_to_data(err)}
         answer["warnings"] = self._request_warnings
-        return json.dumps(answer)
+        return to_data(answer)
 
     # --- the session ----------------------------------------------------------------
 
@@ -404,9 +408,6 @@ class ExchangeSession(NetworkConnectionBase):
         raise NotImplementedError
 
     def _warnings(self, params):
-        raise NotImplementedError
-
-    def _encode(self, output):
         raise NotImplementedError
 
 

@@ -23,8 +23,6 @@ import re
 import tempfile
 from datetime import datetime, timezone
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import export_file
 
 BACKUP_SPEC = dict(
@@ -88,8 +86,7 @@ class Backup:
             return
         if self._kept is None:
             raise RuntimeError("%s wrote before it kept a backup of the object" % self.module_name)
-        if export_file.YAML_IMPORT_ERROR:
-            self.module.fail_json(msg=missing_required_lib("PyYAML"), exception=export_file.YAML_IMPORT_ERROR)
+        export_file.require_yaml(self.module)
         label, dummy, dummy = self._kept
         moment = datetime.now(timezone.utc)
         options = self.module.params.get("backup_options") or {}

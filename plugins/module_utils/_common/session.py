@@ -9,8 +9,10 @@ which holds one Exchange session for the whole play. This file is both ends of
 the wire: what a module sends (JSON text) and how the answer becomes the same
 objects and exceptions a direct client gives.
 
-- PSRP output crosses as CLIXML text, written and read by pypsrp's own
-  Serializer, so modules see the GenericComplexObjects they see without a session.
+- PSRP output crosses as JSON: the session process turns pypsrp's objects into plain data
+  (_values/psobject.py plain_objects, as the direct client does) and the module reads the same data
+  back, so modules see one rendering with or without a session and need neither pypsrp nor an XML
+  parser over it. Byte arrays (certificates' RawData) cross as ``{"$bytes": base64}``.
 - Exchange Online output is plain JSON already and crosses as it is.
 - Errors cross as data and are raised again as ExchangeError or
   ExchangeConnectionError with the same fields.
@@ -18,8 +20,8 @@ objects and exceptions a direct client gives.
 
 from __future__ import annotations
 
+import base64
 import json
-import xml.etree.ElementTree as ET
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import (
     ExchangeConnectionError,
@@ -92,18 +94,30 @@ def session_socket(module, kind):
 # --- values ---------------------------------------------------------------------
 
 
-def encode_objects(objects):
-    """PSRP output objects as CLIXML texts (pypsrp's Serializer)."""
-    from pypsrp.serializer import Serializer
-
-    return [ET.tostring(Serializer().serialize(obj), encoding="unicode") for obj in objects]
+# How a byte array crosses (JSON has no bytes); a lone key no Exchange property is named.
+_BYTES = "$bytes"
 
 
-def decode_objects(texts):
-    """The objects encode_objects wrote, as pypsrp deserialises a pipeline's output."""
-    from pypsrp.serializer import Serializer
+def _json_default(value):
+    if isinstance(value, (bytes, bytearray)):
+        return {_BYTES: base64.b64encode(bytes(value)).decode("ascii")}
+    raise TypeError("a %s cannot cross the session socket" % type(value).__name__)
 
-    return [Serializer().deserialize(text) for text in texts]
+
+def _json_object(pairs):
+    if len(pairs) == 1 and pairs[0][0] == _BYTES:
+        return base64.b64decode(pairs[0][1])
+    return dict(pairs)
+
+
+def to_data(value):
+    """Plain data (psobject.py, Exchange Online's JSON, an answer holding them) as JSON text."""
+    return json.dumps(value, default=_json_default, separators=(",", ":"))
+
+
+def from_data(text):
+    """The plain data to_data wrote."""
+    return json.loads(text, object_pairs_hook=_json_object)
 
 
 def check_parameters(commands):
@@ -184,7 +198,7 @@ class SessionClient:
         check_parameters(commands)
         request = json.dumps({"commands": commands})
         try:
-            answer = json.loads(getattr(Connection(self._socket_path), INVOKE_METHOD)(request))
+            answer = from_data(getattr(Connection(self._socket_path), INVOKE_METHOD)(request))
         except RpcError as err:
             # The connection process itself failed (e.g. persistent_command_timeout): whether the
             # cmdlet ran is unknown, so nothing is repeated.
@@ -197,6 +211,4 @@ class SessionClient:
         if "error" in answer:
             raise error_from_data(answer["error"])
         self.applied.extend(applied_writes(commands))
-        if self._kind == ONPREM:
-            return decode_objects(answer["output"])
         return answer["output"]

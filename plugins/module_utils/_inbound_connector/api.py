@@ -10,10 +10,10 @@ import time
 from typing import Any
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
     InvalidValue,
     UnexpectedExchangeValue,
+    values_from_properties,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import ANY
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.names import (
@@ -54,7 +54,7 @@ def connector_values(obj: dict[str, Any]) -> dict[str, Any]:
 
     A property the object lacks is left out, so "not reported" stays apart from "empty".
     """
-    return engine.readable_values(clixml.object_to_values(obj, READ_TABLE), ROWS)
+    return engine.readable_values(values_from_properties(obj, READ_TABLE), ROWS)
 
 
 def _named(objects, name):

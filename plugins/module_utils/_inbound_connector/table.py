@@ -50,7 +50,7 @@ ROWS = (
     Row("treat_messages_as_internal", "TreatMessagesAsInternal", BOOL),
 )
 
-# The table clixml.object_to_values reads a connector with: {option: (property, kind)}.
+# The table kind.values_from_properties reads a connector with: {option: (property, kind)}.
 READ_TABLE = {row.option: (row.property, row.kind) for row in ROWS}
 
 # Values a new connector gets for options left unset, for checking the rules before New- runs.

@@ -12,8 +12,6 @@ never parsed as PowerShell.
 
 from __future__ import annotations
 
-import traceback
-
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.argspec import merged_argument_spec
@@ -43,18 +41,18 @@ ONPREM_CONNECTION_SPEC = dict(
 def check_connection_options(module):
     """Reject unsafe or impossible connection settings before any traffic.
 
-    Over the onprem_session connection the module's connection options are not
-    used (the session checks its own), so only the library is checked here.
+    Over the onprem_session connection the module's connection options are not used (the session
+    checks its own) and the module needs no pypsrp: the session process reads Exchange's answers.
     """
     try:
         over_session = session_socket(module, ONPREM)
     except ExchangeConnectionError as err:
         module.fail_json(msg=str(err))
-    import_error = pypsrp_import_error(over_session)
-    if import_error:
-        module.fail_json(msg=missing_required_lib("pypsrp"), exception=import_error)
     if over_session:
         return
+    import_error = pypsrp_import_error()
+    if import_error:
+        module.fail_json(msg=missing_required_lib("pypsrp"), exception=import_error)
     problem = connection_problem(module.params)
     if problem:
         module.fail_json(msg=problem)
@@ -62,19 +60,11 @@ def check_connection_options(module):
         module.warn(warning)
 
 
-def pypsrp_import_error(over_session=False):
-    """The traceback of importing what the task needs of pypsrp, or None.
+def pypsrp_import_error():
+    """The traceback of importing pypsrp's client side (onprem_psrp.py), or None.
 
-    Over a session the module only reads the output (pypsrp's Serializer); without
-    one it loads the direct client (onprem_psrp.py). Imported here, on demand, so
-    that a task over the session never loads the client side.
+    Imported here, on demand, so that a task over the session never loads it.
     """
-    if over_session:
-        try:
-            import pypsrp.serializer  # noqa: F401 pylint: disable=unused-import
-        except ImportError:
-            return traceback.format_exc()
-        return None
     from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.psrp import PYPSRP_IMPORT_ERROR
 
     return PYPSRP_IMPORT_ERROR

@@ -23,6 +23,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors i
 from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.kerberos import KerberosSetup, kerberos_error_hint
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import applied_writes
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import Backoff, all_reads
+from ansible_collections.mailflow.exchange.plugins.module_utils._values.psobject import plain_objects
 
 try:
     import requests
@@ -183,7 +184,8 @@ class OnPremClient:
         return self.invoke_pipeline([(cmdlet, parameters or {})])
 
     def invoke_pipeline(self, commands):
-        """Run ``[(cmdlet, {parameter: value}), ...]`` as one pipeline.
+        """Run ``[(cmdlet, {parameter: value}), ...]`` as one pipeline; its output as plain data
+        (psobject.plain_objects, the one rendering modules read, with or without the session).
 
         A value of True for a switch parameter sends ``-Switch:$true``. Raises
         ExchangeError with the first error record when the pipeline reports any, and
@@ -216,7 +218,7 @@ class OnPremClient:
             raise error_from_record(ps.streams.error[0] if ps.streams.error else None,
                                     commands[-1][0])
         self.applied.extend(applied_writes(commands))
-        return output
+        return plain_objects(output)
 
     def _run(self, commands):
         ps = PowerShell(self._pool)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import psobject
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
     InvalidValue,
     UnexpectedExchangeValue,
@@ -70,15 +70,15 @@ class Ace:
 
     @classmethod
     def from_object(cls, obj):
-        user = clixml.get_property(obj, "User")
-        rights = clixml.property_value(obj, "ExtendedRights") or []
+        user = psobject.get_property(obj, "User")
+        rights = psobject.property_value(obj, "ExtendedRights") or []
         return cls(
-            user=clixml.to_string(user),
+            user=psobject.to_string(user),
             sid=_sid_of(user),
             extended_rights=[_BY_FOLDED.get(str(r).casefold(), str(r)) for r in rights],
-            access_rights=_names(clixml.property_value(obj, "AccessRights")),
-            deny=_switch(clixml.get_property(obj, "Deny")),
-            inherited=_switch(clixml.get_property(obj, "IsInherited")),
+            access_rights=_names(psobject.property_value(obj, "AccessRights")),
+            deny=_switch(psobject.get_property(obj, "Deny")),
+            inherited=_switch(psobject.get_property(obj, "IsInherited")),
         )
 
     def as_dict(self) -> dict:
@@ -89,10 +89,10 @@ def _switch(value):
     """A boolean that may come as a bool or as a SwitchParameter object (IsPresent, printed True/False)."""
     if isinstance(value, bool) or value is None:
         return bool(value)
-    present = clixml.get_property(value, "IsPresent")
+    present = psobject.get_property(value, "IsPresent")
     if isinstance(present, bool):
         return present
-    return str(clixml.to_string(value)).strip().lower() == "true"
+    return str(psobject.to_string(value)).strip().lower() == "true"
 
 
 def _names(value):
@@ -107,9 +107,9 @@ def _sid_of(user):
     """The principal's SID if Exchange's object carries one (property names vary by type)."""
     candidates = []
     for name in ("SecurityIdentifier", "Sid", "SID", "SecurityIdentifierString", "Value"):
-        value = clixml.get_property(user, name)
-        candidates.append(clixml.to_string(value) if value is not None else None)
-    candidates.append(clixml.to_string(user))
+        value = psobject.get_property(user, name)
+        candidates.append(psobject.to_string(value) if value is not None else None)
+    candidates.append(psobject.to_string(user))
     return sid_in(candidates)
 
 
@@ -125,11 +125,11 @@ def read_aces(client, connector, user=None):
         parameters["User"] = user
     found = client.invoke("Get-ADPermission", parameters)
     # GUESS: an ACE's Identity prints like the connector's (SERVER\\Name); its DN is accepted too.
-    known = set(str(clixml.property_value(connector, name)).lower() for name in ("Identity", "DistinguishedName"))
-    strangers = [obj for obj in found if str(clixml.property_value(obj, "Identity")).lower() not in known]
+    known = set(str(psobject.property_value(connector, name)).lower() for name in ("Identity", "DistinguishedName"))
+    strangers = [obj for obj in found if str(psobject.property_value(obj, "Identity")).lower() not in known]
     if strangers:
         raise UnexpectedExchangeValue("Get-ADPermission for %s returned permissions of another object (%s)"
-                                      % (parameters["Identity"], clixml.property_value(strangers[0], "Identity")))
+                                      % (parameters["Identity"], psobject.property_value(strangers[0], "Identity")))
     return [Ace.from_object(obj) for obj in found]
 
 

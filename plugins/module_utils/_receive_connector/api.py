@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import psobject
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
     InvalidValue,
@@ -54,12 +54,12 @@ def identity_of(server: str, name: str) -> str:
 
 def connector_values(obj: Any) -> dict[str, Any]:
     """A connector object as the module's options, in canonical form."""
-    return engine.readable_values(clixml.object_to_values(obj, READ_TABLE), ROWS)
+    return engine.readable_values(psobject.object_to_values(obj, READ_TABLE), ROWS)
 
 
 def is_connector(obj: Any, server: str, name: str | None = None) -> bool:
     """Whether ``obj`` is the connector ``name`` of ``server`` (any connector of it without ``name``)."""
-    found = clixml.object_to_values(obj, {"server": ("Server", SERVER), "name": ("Name", STRING)})
+    found = psobject.object_to_values(obj, {"server": ("Server", SERVER), "name": ("Name", STRING)})
     return same_name(found.get("server"), server) and (name is None or same_name(found.get("name"), name))
 
 
@@ -103,10 +103,10 @@ def distinguished_name_of(obj: Any) -> str:
 
 
 def _address(obj, property_name):
-    value = clixml.property_value(obj, property_name)
+    value = psobject.property_value(obj, property_name)
     if not value or not str(value).strip():
         raise UnexpectedExchangeValue("the receive connector %s has no %s"
-                                      % (clixml.property_value(obj, "Identity"), property_name))
+                                      % (psobject.property_value(obj, "Identity"), property_name))
     return str(value)
 
 

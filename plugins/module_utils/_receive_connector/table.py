@@ -116,5 +116,5 @@ ROWS = (
     Row("reject_single_label_recipient_domains", "RejectSingleLabelRecipientDomains", BOOL),
 )
 
-# The table clixml.object_to_values reads a connector with: {option: (property, kind)}.
+# The table psobject.object_to_values reads a connector with: {option: (property, kind)}.
 READ_TABLE = {row.option: (row.property, row.kind) for row in ROWS}

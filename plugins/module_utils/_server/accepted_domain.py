@@ -9,7 +9,7 @@ and the seed how-tos need, from the properties of the E19 Get-AcceptedDomain cap
 """
 from __future__ import annotations
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import psobject
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.scalars import BOOL, STRING, EnumKind
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.domains import SMTP_DOMAIN, accepted_domain_covers
 
@@ -30,7 +30,7 @@ READ_TABLE = {
 
 
 def accepted_domain_values(obj):
-    return clixml.object_to_values(obj, READ_TABLE)
+    return psobject.object_to_values(obj, READ_TABLE)
 
 
 def list_accepted_domains(client):

@@ -25,7 +25,7 @@ import struct
 import traceback
 from datetime import datetime, timezone
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import psobject
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import nrbf
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
@@ -111,15 +111,15 @@ def _x509():
 
 
 def _der(obj):
-    raw = clixml.get_property(obj, "RawData")
+    raw = psobject.get_property(obj, "RawData")
     if not isinstance(raw, (bytes, bytearray)) or not raw:
-        raise UnexpectedExchangeValue("an Exchange certificate without RawData: %s" % clixml.to_string(obj))
+        raise UnexpectedExchangeValue("an Exchange certificate without RawData: %s" % psobject.to_string(obj))
     return bytes(raw)
 
 
 def _tostring_fields(obj):
     """{'Subject': ..., 'Issuer': ...} from X509Certificate's ToString ("[Subject]\\n  CN=...")."""
-    text = clixml.to_string(obj) or ""
+    text = psobject.to_string(obj) or ""
     return {match.group("field"): match.group("value").strip() for match in _TOSTRING_FIELD.finditer(text)}
 
 
@@ -175,7 +175,7 @@ def _domains(names):
 
 def _serialization_fields(obj):
     """The ExchangeCertificate's fields from SerializationData ({} if it has none)."""
-    data = clixml.get_property(obj, "SerializationData")
+    data = psobject.get_property(obj, "SerializationData")
     if not isinstance(data, (bytes, bytearray)):
         return {}
     try:
@@ -224,7 +224,7 @@ class _ExchangeFields:
         self._store = _store_properties(cert_data) if isinstance(cert_data, (bytes, bytearray)) else None
 
     def _flat(self, name):
-        return clixml.property_value(self._obj, name) if clixml.has_property(self._obj, name) else None
+        return psobject.property_value(self._obj, name) if psobject.has_property(self._obj, name) else None
 
     def services(self):
         flat = self._flat("Services")

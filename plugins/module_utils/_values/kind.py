@@ -9,10 +9,9 @@ has a *kind* that turns both the user's input (``from_input``) and Exchange's ou
 (``from_exchange``) into the same canonical value, and turns a canonical value back into a
 parameter Exchange accepts (``to_parameter``).
 
-``from_exchange`` takes a value as read from a deserialised object: ``None``, a primitive, a
-string, an object with a ``to_string`` attribute (pypsrp's GenericComplexObject: its
-``<ToString>`` is used), or a list of those for multi-valued properties. clixml.py turns
-pypsrp's raw ``<LST>`` XML of a MultiValuedProperty into such a list first.
+``from_exchange`` takes a value as psobject.plain_value gives it: ``None``, a primitive, a
+string (an object's ``<ToString>`` text), or a list of those for multi-valued properties; an
+object with a ``to_string`` attribute is read by that text too.
 
 Only the standard library is used here, so these functions are cheap to test and to reuse.
 """
@@ -63,6 +62,21 @@ def items_of(raw: Any) -> list:
     if isinstance(raw, (list, tuple)):
         return list(raw)
     return [raw]
+
+
+def values_from_properties(properties: dict[str, Any], table: dict[str, tuple[str, "Kind"]]) -> dict[str, Any]:
+    """Canonical values for ``table`` ({key: (property name, kind)}) from plain property values
+    ({property name: value}). A property missing from ``properties`` is left out of the result; a value
+    its kind cannot read raises UnexpectedExchangeValue naming the property."""
+    values = {}
+    for key, (property_name, kind) in table.items():
+        if property_name not in properties:
+            continue
+        try:
+            values[key] = kind.from_exchange(properties[property_name])
+        except UnexpectedExchangeValue as err:
+            raise UnexpectedExchangeValue("%s: %s" % (property_name, err)) from None
+    return values
 
 
 class Kind:

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._server import accepted_domain as accepted_domain_api
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml, psobject
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
     InvalidValue,
     UnexpectedExchangeValue,
@@ -22,7 +22,7 @@ CAPTURE = Path(__file__).resolve().parents[2] / "data" / "E19-GetAcceptedDomain.
 
 @pytest.fixture(scope="module")
 def objects():
-    return clixml.objects_from_export_clixml(CAPTURE.read_bytes())
+    return clixml.plain_objects_from_export_clixml(CAPTURE.read_bytes())
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +34,9 @@ def test_capture_reads_into_canonical_values(objects, domains):
     assert len(domains) == 3
     for obj, values in zip(objects, domains):
         # The capture's own text, lower-cased: DNS names are case-insensitive.
-        assert values["domain_name"] == clixml.property_value(obj, "DomainName").lower()
-        assert values["name"] == clixml.property_value(obj, "Name")
-        assert values["domain_type"] == clixml.property_value(obj, "DomainType")
+        assert values["domain_name"] == psobject.property_value(obj, "DomainName").lower()
+        assert values["name"] == psobject.property_value(obj, "Name")
+        assert values["domain_type"] == psobject.property_value(obj, "DomainType")
     by_name = {values["name"]: values for values in domains}
     assert by_name["Solo.com"] == {
         "name": "Solo.com", "domain_name": "solo.com", "domain_type": "Authoritative", "default": True,

@@ -9,7 +9,6 @@ E19 Get-ReceiveConnector capture, whose Default Frontend names one of them.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import re
 from datetime import datetime, timedelta, timezone
@@ -19,7 +18,7 @@ import pytest
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._server import certificate as certificate_api
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml, psobject
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import nrbf
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue
@@ -40,7 +39,7 @@ BEFORE_SERVER_CERT_EXPIRY = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _load(path):
-    return clixml.objects_from_export_clixml(path.read_bytes())
+    return clixml.plain_objects_from_export_clixml(path.read_bytes())
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +63,7 @@ def _by_thumbprint(objects, now=BEFORE_SERVER_CERT_EXPIRY):
 
 def _printed(obj, field):
     """A field of X509Certificate's ToString, read independently of the code under test."""
-    return re.search(r"\[%s\]\s+(\S[^\r\n]*)" % re.escape(field), obj.to_string).group(1).strip()
+    return re.search(r"\[%s\]\s+(\S[^\r\n]*)" % re.escape(field), psobject.to_string(obj)).group(1).strip()
 
 
 # --- every certificate of both captures ------------------------------------------------------------
@@ -89,8 +88,8 @@ def test_every_certificate_of_both_captures_parses(all_objects):
 
 def test_thumbprint_is_the_sha1_of_rawdata_and_the_identity_names_it(all_objects):
     for obj in all_objects:
-        fields = nrbf.read_stream(clixml.get_property(obj, "SerializationData")).members
-        thumbprint = hashlib.sha1(clixml.get_property(obj, "RawData")).hexdigest().upper()
+        fields = nrbf.read_stream(psobject.get_property(obj, "SerializationData")).members
+        thumbprint = hashlib.sha1(psobject.get_property(obj, "RawData")).hexdigest().upper()
         assert fields["Identity"].endswith("\\" + thumbprint)
         assert certificate_api.Certificate(obj).thumbprint == thumbprint
 
@@ -98,23 +97,22 @@ def test_thumbprint_is_the_sha1_of_rawdata_and_the_identity_names_it(all_objects
 def test_certdata_store_element_holds_the_same_certificate(all_objects):
     """CertData (inside SerializationData) carries the DER again as CERT_CERT_PROP_ID (32)."""
     for obj in all_objects:
-        cert_data = nrbf.read_stream(clixml.get_property(obj, "SerializationData")).members["CertData"]
+        cert_data = nrbf.read_stream(psobject.get_property(obj, "SerializationData")).members["CertData"]
         properties = certificate_api._store_properties(cert_data)
-        assert properties[32] == clixml.get_property(obj, "RawData")
+        assert properties[32] == psobject.get_property(obj, "RawData")
 
 
 def test_names_formatted_from_der_equal_what_windows_printed(all_objects):
     from cryptography import x509
 
     for obj in all_objects:
-        der = x509.load_der_x509_certificate(clixml.get_property(obj, "RawData"))
+        der = x509.load_der_x509_certificate(psobject.get_property(obj, "RawData"))
         assert certificate_api.windows_name(der.subject) == _printed(obj, "Subject")
         assert certificate_api.windows_name(der.issuer) == _printed(obj, "Issuer")
 
 
 def test_without_tostring_the_names_come_from_der(multiple_objects):
-    obj = copy.copy(multiple_objects[2])
-    obj.to_string = None
+    obj = dict(multiple_objects[2], text=None)
     values = certificate_api.Certificate(obj).values
     assert values["tls_certificate_name"] == "<I>CN=WIN-CTD3L0RGEN4<S>CN=WIN-CTD3L0RGEN4"
 
@@ -145,9 +143,9 @@ def test_exchange_fields_of_the_connector_server(multiple_objects):
 
 def test_flat_properties_win_over_serialization_data(multiple_objects):
     """A serialiser that sends Exchange's properties flat is read from them."""
-    obj = copy.copy(multiple_objects[2])
-    obj.adapted_properties = dict(obj.adapted_properties, Services="IIS, SMTP", HasPrivateKey=False,
-                                  FriendlyName="renamed", Status="DateInvalid")
+    obj = dict(multiple_objects[2])
+    obj["properties"] = dict(obj["properties"], Services="IIS, SMTP", HasPrivateKey=False,
+                             FriendlyName="renamed", Status="DateInvalid")
     values = certificate_api.Certificate(obj).values
     assert (values["services"], values["has_private_key"], values["friendly_name"], values["status"]) == (
         ["IIS", "SMTP"], False, "renamed", "DateInvalid")
@@ -156,7 +154,7 @@ def test_flat_properties_win_over_serialization_data(multiple_objects):
 # --- the real cross-check: the connector names the server's own certificate ---------------------
 
 def test_default_frontend_names_the_servers_self_signed_certificate(multiple_objects, e19_objects):
-    connectors = [clixml.object_to_values(obj, READ_TABLE) for obj in _load(CONNECTORS)]
+    connectors = [psobject.object_to_values(obj, READ_TABLE) for obj in _load(CONNECTORS)]
     frontend = next(c for c in connectors if c["name"] == "Default Frontend " + SERVER)
     names = {thumbprint: cert.values["tls_certificate_name"]
              for thumbprint, cert in _by_thumbprint(multiple_objects + e19_objects).items()}
@@ -166,7 +164,7 @@ def test_default_frontend_names_the_servers_self_signed_certificate(multiple_obj
 # --- days left with an injected clock ---------------------------------------------------------------
 
 def test_days_left_counts_whole_days_rounded_down(multiple_objects):
-    obj = next(o for o in multiple_objects if SERVER_CERT in o.to_string)
+    obj = next(o for o in multiple_objects if SERVER_CERT in psobject.to_string(o))
     not_after = datetime(2026, 8, 6, 13, 56, 14, tzinfo=UTC)
     cases = [
         (not_after - timedelta(days=30), 30),
@@ -298,9 +296,7 @@ def test_resolve_refuses_unusable_certificates(multiple_objects, thumbprint, now
 
 
 def test_resolve_refuses_a_certificate_without_private_key(multiple_objects):
-    objects = [copy.copy(obj) for obj in multiple_objects]
-    for obj in objects:
-        obj.adapted_properties = dict(obj.adapted_properties, HasPrivateKey=False)
+    objects = [dict(obj, properties=dict(obj["properties"], HasPrivateKey=False)) for obj in multiple_objects]
     with pytest.raises(certificate_api.CertificateNotUsable, match="no private key"):
         _resolve(objects, LOCALHOST_CERTS[0], BEFORE_SERVER_CERT_EXPIRY)
 
@@ -315,7 +311,7 @@ def test_resolve_refuses_a_prefix_before_asking_exchange(multiple_objects):
 # --- the NRBF reader on broken input ----------------------------------------------------------------
 
 def test_every_truncation_of_a_real_stream_is_a_clean_error(e19_objects):
-    data = clixml.get_property(e19_objects[1], "SerializationData")
+    data = psobject.get_property(e19_objects[1], "SerializationData")
     for cut in range(0, len(data) - 1, 5):
         with pytest.raises(nrbf.NrbfError):
             nrbf.read_stream(data[:cut])

@@ -24,7 +24,7 @@ OTHER = "<I>CN=R3, O=Let's Encrypt, C=US<S>CN=smtp.contoso.com"
 
 
 def by_thumbprint(now=JANUARY_2026):
-    objects = clixml.objects_from_export_clixml((DATA / "GetExchangeCertificate-MultipleMatches.xml").read_bytes())
+    objects = clixml.plain_objects_from_export_clixml((DATA / "GetExchangeCertificate-MultipleMatches.xml").read_bytes())
     return {c.thumbprint[:8]: c for c in (Certificate(obj, now) for obj in objects)}
 
 

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml, psobject
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import read_aces
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import (
     InvalidValue,
@@ -32,7 +32,7 @@ FRONTEND = "Default Frontend WIN-CTD3L0RGEN4"
 @pytest.fixture(scope="module")
 def connectors():
     with open(os.path.join(DATA, "E19-GetReceiveConnector.xml"), "rb") as capture:
-        return clixml.objects_from_export_clixml(capture.read())
+        return clixml.plain_objects_from_export_clixml(capture.read())
 
 
 class Answering:
@@ -69,7 +69,7 @@ def test_a_read_that_returns_every_connector_yields_none_for_a_missing_one(conne
 
 def test_a_read_that_returns_every_connector_yields_the_named_one(connectors):
     found = get_connector(Answering(connectors), SERVER, FRONTEND.upper())
-    assert clixml.property_value(found, "Name") == FRONTEND
+    assert psobject.property_value(found, "Name") == FRONTEND
 
 
 def test_a_connector_of_another_server_is_not_the_one(connectors):
@@ -86,7 +86,7 @@ def test_writes_address_by_guid_and_permissions_by_dn(connectors):
 def test_permissions_of_another_connector_are_refused(connectors):
     frontend = get_connector(Answering(connectors), SERVER, FRONTEND)
     # An "ACE" whose Identity is another connector: what "returns *all* objects" would look like.
-    other = next(c for c in connectors if clixml.property_value(c, "Name") != FRONTEND)
+    other = next(c for c in connectors if psobject.property_value(c, "Name") != FRONTEND)
     client = Answering([other])
     with pytest.raises(UnexpectedExchangeValue, match="another object"):
         read_aces(client, frontend)

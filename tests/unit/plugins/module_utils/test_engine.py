@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml, psobject
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue
@@ -25,8 +25,8 @@ DATA = os.path.join(os.path.dirname(__file__), "..", "..", "data")
 @pytest.fixture(scope="module")
 def frontend():
     with open(os.path.join(DATA, "E19-GetReceiveConnector.xml"), "rb") as capture:
-        objects = clixml.objects_from_export_clixml(capture.read())
-    return connector_values(next(o for o in objects if clixml.property_value(o, "Name").startswith("Default Frontend")))
+        objects = clixml.plain_objects_from_export_clixml(capture.read())
+    return connector_values(next(o for o in objects if psobject.property_value(o, "Name").startswith("Default Frontend")))
 
 
 def test_argument_spec_types_follow_the_kinds():

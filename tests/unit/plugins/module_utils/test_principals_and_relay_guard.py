@@ -150,17 +150,14 @@ def test_open_relay_refusal_explains_and_allows_listed_devices():
     assert "open relay" in problem and "0.0.0.0/0" in problem and "allow_broad_relay" in problem
 
 
-class _Switch:
-    """A SwitchParameter as pypsrp hands it over: an object whose ToString is True or False."""
-
-    def __init__(self, present):
-        self.adapted_properties = {"IsPresent": present}
-        self.extended_properties = {}
-        self.to_string = "True" if present else "False"
+def _switch_object(present):
+    """A SwitchParameter as plain data (psobject.py): an object whose ToString is True or False."""
+    return {"types": ["System.Management.Automation.SwitchParameter"], "text": "True" if present else "False",
+            "properties": {"IsPresent": present}}
 
 
 @pytest.mark.parametrize("value, expected", [(True, True), (False, False), (None, False),
-                                             (_Switch(True), True), (_Switch(False), False)])
+                                             (_switch_object(True), True), (_switch_object(False), False)])
 def test_switch_values_are_read_by_their_meaning(value, expected):
     from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import _switch
     assert _switch(value) is expected

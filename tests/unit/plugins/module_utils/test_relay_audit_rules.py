@@ -35,7 +35,7 @@ APRIL_2027 = datetime(2027, 4, 1, tzinfo=UTC)
 
 
 def certificates(now):
-    objects = clixml.objects_from_export_clixml((DATA / "GetExchangeCertificate-MultipleMatches.xml").read_bytes())
+    objects = clixml.plain_objects_from_export_clixml((DATA / "GetExchangeCertificate-MultipleMatches.xml").read_bytes())
     return [Certificate(obj, now) for obj in objects]
 
 

@@ -1,8 +1,8 @@
 # Copyright: mailflow.exchange contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What crosses the session socket: real Exchange output as CLIXML, errors as data.
+"""What crosses the session socket: real Exchange output as plain data in JSON, errors as data.
 
-The round trips run on the real captures (tests/unit/data); the socket tests send
+The crossings run on the real captures (tests/unit/data); the socket tests send
 through Ansible's own JSON-RPC client and server, as ansible-connection does.
 """
 
@@ -11,19 +11,21 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from ansible.module_utils.connection import recv_data, send_data
 from ansible.playbook.play_context import PlayContext
 from ansible.utils.jsonrpc import JsonRpcServer
-from pypsrp.complex_objects import GenericComplexObject
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import session
 from ansible_collections.mailflow.exchange.plugins.module_utils._server.accepted_domain import accepted_domain_values
+from ansible_collections.mailflow.exchange.plugins.module_utils._server.certificate import Certificate
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import (
     ExchangeConnectionError,
     ExchangeError,
@@ -34,43 +36,79 @@ from ansible_collections.mailflow.exchange.plugins.plugin_utils.exchange_session
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 CAPTURES = sorted(DATA.glob("*.xml"))
-
-
-def shape(value):
-    """Everything pypsrp made of an object, as comparable data."""
-    if isinstance(value, GenericComplexObject):
-        return ("object", tuple(value.types), value.to_string, tuple(shape(v) for v in value.property_sets),
-                tuple(sorted((k, shape(v)) for k, v in value.adapted_properties.items())),
-                tuple(sorted((k, shape(v)) for k, v in value.extended_properties.items())))
-    if isinstance(value, list):
-        return ("list", tuple(shape(v) for v in value))
-    if isinstance(value, dict):
-        return ("dict", tuple(sorted((repr(k), shape(v)) for k, v in value.items())))
-    return (type(value).__name__, repr(value))
+# What the readers got from the captures when modules still read pypsrp's objects (recorded with that code).
+AS_READ = json.loads((DATA / "captures-as-read.json").read_text())
+NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
+READERS = {
+    "E19-GetReceiveConnector.xml": connector_values,
+    "E19-GetAcceptedDomain.xml": accepted_domain_values,
+    "E19-GetExchangeCertificate.xml": lambda obj: Certificate(obj, now=NOW).values,
+    "GetExchangeCertificate-MultipleMatches.xml": lambda obj: Certificate(obj, now=NOW).values,
+}
 
 
 def through_json(objects):
-    return session.decode_objects(json.loads(json.dumps(session.encode_objects(objects))))
+    """Plain data as the module gets it over the session: to JSON text and back."""
+    return session.from_data(session.to_data(objects))
 
 
-@pytest.mark.parametrize("capture", CAPTURES, ids=[c.name for c in CAPTURES])
-def test_captured_objects_cross_unchanged(capture):
-    objects = clixml.objects_from_export_clixml(capture.read_bytes())
+@pytest.fixture(scope="module", params=CAPTURES, ids=[c.name for c in CAPTURES])
+def decoded(request):
+    """(capture name, its objects decoded directly as plain data)."""
+    return request.param.name, clixml.plain_objects_from_export_clixml(request.param.read_bytes())
+
+
+def test_captured_objects_are_the_same_data_whichever_way_they_arrive(decoded):
+    _name, objects = decoded
     assert objects
-    assert [shape(o) for o in through_json(objects)] == [shape(o) for o in objects]
+    assert through_json(objects) == objects
 
 
-def test_receive_connectors_read_the_same_after_the_crossing():
-    objects = clixml.objects_from_export_clixml((DATA / "E19-GetReceiveConnector.xml").read_bytes())
-    crossed = through_json(objects)
-    assert [connector_values(o) for o in crossed] == [connector_values(o) for o in objects]
-    # The MultiValuedProperty that pypsrp keeps as raw XML still reads as items.
-    assert connector_values(crossed[2])["bindings"] == ["0.0.0.0:25", "[::]:25"]
+def test_plain_data_holds_nothing_but_plain_values(decoded):
+    def check(value):
+        if isinstance(value, dict):
+            assert set(value) <= {"types", "text", "properties", "items"}, sorted(value)
+            assert isinstance(value["types"], list) and isinstance(value["properties"], dict)
+            for item in list(value["properties"].values()) + list(value.get("items", ())):
+                check(item)
+        elif isinstance(value, list):
+            for item in value:
+                check(item)
+        else:
+            assert value is None or isinstance(value, (bool, int, float, str, bytes)), type(value)
+
+    for obj in decoded[1]:
+        check(obj)
 
 
-def test_accepted_domains_read_the_same_after_the_crossing():
-    objects = clixml.objects_from_export_clixml((DATA / "E19-GetAcceptedDomain.xml").read_bytes())
-    assert [accepted_domain_values(o) for o in through_json(objects)] == [accepted_domain_values(o) for o in objects]
+@pytest.mark.parametrize("name", sorted(READERS))
+def test_readers_get_what_they_got_before_either_way(name):
+    objects = clixml.plain_objects_from_export_clixml((DATA / name).read_bytes())
+    expected = AS_READ[name]
+    for arrived in (objects, through_json(objects)):
+        got = json.loads(json.dumps([READERS[name](obj) for obj in arrived], default=str))
+        assert got == expected
+
+
+def test_byte_arrays_cross_as_bytes():
+    data = [{"types": [], "text": None, "properties": {"RawData": b"\x00\xff", "Name": "x"}}]
+    assert through_json(data) == data
+
+
+def test_the_module_end_loads_neither_pypsrp_nor_an_xml_parser():
+    """Over the session a module reads plain data: what session.py and psobject.py import must not pull
+    pypsrp or xml.etree in (checked in a fresh interpreter)."""
+    import subprocess
+
+    code = ("import sys\n"
+            "from ansible_collections.mailflow.exchange.plugins.module_utils._common import session\n"
+            "from ansible_collections.mailflow.exchange.plugins.module_utils._values import psobject\n"
+            "from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector import api\n"
+            "from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector import ad_permission\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('pypsrp', 'xml.etree', 'yaml'))))\n")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert loaded.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("error", [
@@ -129,9 +167,6 @@ class CaptureSession(ExchangeSession):
     def _warnings(self, params):
         return []
 
-    def _encode(self, output):
-        return session.encode_objects(output)
-
 
 @pytest.fixture
 def serve(tmp_path):
@@ -186,14 +221,15 @@ class StandInModule:
 
 
 def test_session_client_gets_the_objects_a_direct_client_gets(serve):
-    objects = clixml.objects_from_export_clixml((DATA / "E19-GetReceiveConnector.xml").read_bytes())
+    objects = clixml.plain_objects_from_export_clixml((DATA / "E19-GetReceiveConnector.xml").read_bytes())
     module = StandInModule(serve(CaptureSession(objects)))
     path = session.session_socket(module, session.ONPREM)
     assert path == module._socket_path
     assert session.session_socket(module, session.ONLINE) is None
     client = session.SessionClient(path, session.ONPREM, warn=module.warn)
     output = client.invoke("Get-ReceiveConnector", {"Server": "WIN-CTD3L0RGEN4"})
-    assert [shape(o) for o in output] == [shape(o) for o in objects]
+    assert output == objects
+    assert connector_values(output[2])["bindings"] == ["0.0.0.0:25", "[::]:25"]
     assert module.warnings == ["Exchange warned about Get-ReceiveConnector"]
 
 

@@ -9,7 +9,6 @@ import importlib
 from pathlib import Path
 
 import pytest
-from pypsrp.complex_objects import GenericComplexObject
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import exchange_module
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import (
@@ -73,17 +72,14 @@ CAPTURE = Path(__file__).resolve().parents[2] / "data" / "E19-GetReceiveConnecto
 
 
 def _object(**properties):
-    obj = GenericComplexObject()
-    obj.adapted_properties = dict(properties)
-    obj.types = ["System.Object"]
-    return obj
+    return {"types": ["System.Object"], "text": None, "properties": dict(properties)}
 
 
 @pytest.fixture(scope="module")
 def unreadable_answers():
     """A handler answering each read with an object holding one value nothing can read."""
-    connector = copy.deepcopy(clixml.objects_from_export_clixml(CAPTURE.read_bytes())[4])
-    connector.adapted_properties["RemoteIPRanges"] = "every printer"
+    connector = copy.deepcopy(clixml.plain_objects_from_export_clixml(CAPTURE.read_bytes())[4])
+    connector["properties"]["RemoteIPRanges"] = "every printer"
     answers = {
         "Get-ReceiveConnector": [connector],
         # An entry of another object: never read as one of the connector.

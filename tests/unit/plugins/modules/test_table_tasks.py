@@ -28,7 +28,7 @@ GUID = "bbe8e8d4-1565-4d52-981c-fa20a02ba55b"
 
 @pytest.fixture(scope="module")
 def connector():
-    return clixml.objects_from_export_clixml(CAPTURE.read_bytes())[4]
+    return clixml.plain_objects_from_export_clixml(CAPTURE.read_bytes())[4]
 
 
 def _receive_handler(existing):

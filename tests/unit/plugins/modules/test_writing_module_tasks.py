@@ -9,9 +9,8 @@ import copy
 from pathlib import Path
 
 import pytest
-from pypsrp.complex_objects import GenericComplexObject
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml, psobject
 from ansible_collections.mailflow.exchange.plugins.modules import ad_permission, receive_connector_certificate
 # The fixtures are used by name.
 from ansible_collections.mailflow.exchange.tests.unit.plugins.modules.module_harness import (  # noqa: F401 pylint: disable=unused-import
@@ -29,16 +28,14 @@ RELAY_SID = "S-1-5-21-1004336348-1177238915-682003330-1105"
 
 @pytest.fixture(scope="module")
 def connectors():
-    return clixml.objects_from_export_clixml((DATA / "E19-GetReceiveConnector.xml").read_bytes())
+    return clixml.plain_objects_from_export_clixml((DATA / "E19-GetReceiveConnector.xml").read_bytes())
 
 
 def _ace(connector, sid, rights, inherited=False):
-    ace = GenericComplexObject()
-    ace.types = ["Microsoft.Exchange.Management.RecipientTasks.ADAcePresentationObject"]
-    ace.adapted_properties = dict(Identity=clixml.property_value(connector, "Identity"), User=sid,
-                                  ExtendedRights=list(rights), AccessRights="ExtendedRight", Deny=False,
-                                  IsInherited=inherited)
-    return ace
+    return {"types": ["Microsoft.Exchange.Management.RecipientTasks.ADAcePresentationObject"], "text": None,
+            "properties": dict(Identity=psobject.property_value(connector, "Identity"), User=sid,
+                               ExtendedRights=list(rights), AccessRights="ExtendedRight", Deny=False,
+                               IsInherited=inherited)}
 
 
 def _permission_handler(connector, aces):
@@ -69,7 +66,7 @@ def test_ad_permission_grants_by_the_connector_dn(fake, connectors, capsys):
     client = fake(_permission_handler(connector, []))
     result = _grant(capsys)
     assert result["changed"] is True
-    assert client.writes == [("Add-ADPermission", {"Identity": clixml.property_value(connector, "DistinguishedName"),
+    assert client.writes == [("Add-ADPermission", {"Identity": psobject.property_value(connector, "DistinguishedName"),
                                                    "User": RELAY_SID, "ExtendedRights": [SUBMIT]})]
 
 
@@ -108,13 +105,13 @@ MOVED_GUID = "bbe8e8d4-1565-4d52-981c-fa20a02ba55b"
 
 @pytest.fixture(scope="module")
 def certificates():
-    return clixml.objects_from_export_clixml((DATA / "E19-GetExchangeCertificate.xml").read_bytes())
+    return clixml.plain_objects_from_export_clixml((DATA / "E19-GetExchangeCertificate.xml").read_bytes())
 
 
 def _renewal_handler(connectors, certificates, tls_name="<I>CN=Old CA<S>CN=WMSvc-WIN-K300A9DA9VA"):
     connector = copy.deepcopy(connectors[4])
-    connector.adapted_properties.update(Server=CERT_SERVER, Name="Relay", Identity="%s\\Relay" % CERT_SERVER,
-                                        Fqdn=None, TlsCertificateName=tls_name)
+    connector["properties"].update(Server=CERT_SERVER, Name="Relay", Identity="%s\\Relay" % CERT_SERVER,
+                                   Fqdn=None, TlsCertificateName=tls_name)
 
     def handler(cmdlet, parameters):
         if cmdlet == "Get-ExchangeCertificate":

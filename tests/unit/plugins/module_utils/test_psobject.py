@@ -1,13 +1,13 @@
-"""Reading real Exchange objects (the E19 Get-ReceiveConnector capture) through pypsrp."""
+"""Reading real Exchange objects (the E19 Get-ReceiveConnector capture) as the plain data modules read
+(pypsrp's objects made plain by psobject.plain_objects)."""
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from pypsrp.complex_objects import GenericComplexObject
 from pypsrp.serializer import Serializer
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml, psobject
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.addresses import BINDINGS, IP_RANGES
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import UnexpectedExchangeValue
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.scalars import BOOL
@@ -24,13 +24,18 @@ EXCHANGE_AUTH = ["Tls", "Integrated", "BasicAuth", "BasicAuthRequireTLS", "Excha
 
 
 @pytest.fixture(scope="module")
-def connectors():
+def pypsrp_connectors():
     return clixml.objects_from_export_clixml(CAPTURE.read_bytes())
 
 
 @pytest.fixture(scope="module")
+def connectors(pypsrp_connectors):
+    return psobject.plain_objects(pypsrp_connectors)
+
+
+@pytest.fixture(scope="module")
 def values(connectors):
-    return [clixml.object_to_values(obj, READ_TABLE) for obj in connectors]
+    return [psobject.object_to_values(obj, READ_TABLE) for obj in connectors]
 
 
 # name, role, bindings, permission groups, auth, tls name, size, message rate limit
@@ -50,12 +55,12 @@ EXPECTED = [
 ]
 
 
-def test_capture_gives_five_generic_objects_like_a_pipeline(connectors):
+def test_capture_gives_five_plain_objects(connectors):
     assert len(connectors) == 5
     for obj in connectors:
-        assert isinstance(obj, GenericComplexObject)
-        assert clixml.type_names(obj)[0] == "Microsoft.Exchange.Data.Directory.SystemConfiguration.ReceiveConnector"
-        assert clixml.has_type(obj, "Microsoft.Exchange.Data.Directory.ADObject")
+        assert set(obj) == {"types", "text", "properties"}
+        assert psobject.type_names(obj)[0] == "Microsoft.Exchange.Data.Directory.SystemConfiguration.ReceiveConnector"
+        assert psobject.has_type(obj, "Microsoft.Exchange.Data.Directory.ADObject")
 
 
 @pytest.mark.parametrize("index", range(5))
@@ -95,7 +100,7 @@ def test_per_connector_differences(values):
 
 def test_every_table_property_is_in_the_capture(connectors, values):
     for row in ROWS:
-        assert clixml.has_property(connectors[0], row.property), row.property
+        assert psobject.has_property(connectors[0], row.property), row.property
     assert set(values[0]) == set(READ_TABLE)
 
 
@@ -115,55 +120,56 @@ def test_user_input_equals_exchange_output(values):
 
 # --- the low-level readers ----------------------------------------------------------------------
 
-def test_multi_valued_property_is_raw_lst_xml_in_pypsrp(connectors):
-    # The reason list_items exists: pypsrp 0.9.1 does not know MultiValuedProperty`1.
-    bindings = clixml.get_property(connectors[0], "Bindings")
-    assert isinstance(bindings, GenericComplexObject)
-    assert bindings.property_sets[0].lstrip().startswith("<LST>")
-    items = clixml.list_items(bindings)
-    assert [clixml.to_string(item) for item in items] == ["0.0.0.0:2525", "[::]:2525"]
-    assert clixml.get_property(items[0], "Port") == 2525
+def test_multi_valued_property_is_raw_lst_xml_in_pypsrp_and_items_in_plain_data(pypsrp_connectors, connectors):
+    # The reason clixml.list_fragment_items exists: pypsrp 0.9.1 does not know MultiValuedProperty`1.
+    raw = pypsrp_connectors[0].adapted_properties["Bindings"]
+    assert raw.property_sets[0].lstrip().startswith("<LST>")
+    bindings = psobject.get_property(connectors[0], "Bindings")
+    assert psobject.has_type(bindings, "Microsoft.Exchange.Data.MultiValuedPropertyBase")
+    items = psobject.list_items(bindings)
+    assert [psobject.to_string(item) for item in items] == ["0.0.0.0:2525", "[::]:2525"]
+    assert psobject.get_property(items[0], "Port") == 2525
 
 
 def test_list_items_of_later_object_with_references_outside_the_list(connectors):
     # The second connector's IPBinding items refer (TNRef) to types defined by the first one.
-    items = clixml.list_items(clixml.get_property(connectors[1], "Bindings"))
-    assert [clixml.to_string(item) for item in items] == ["[::]:465", "0.0.0.0:465"]
+    items = psobject.list_items(psobject.get_property(connectors[1], "Bindings"))
+    assert [psobject.to_string(item) for item in items] == ["[::]:465", "0.0.0.0:465"]
 
 
 def test_property_value_is_plain(connectors):
     obj = connectors[0]
-    assert clixml.property_value(obj, "AuthMechanism") == "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer"
-    assert clixml.property_value(obj, "ObjectClass") == ["top", "msExchSmtpReceiveConnector"]
-    assert clixml.property_value(obj, "TlsDomainCapabilities") == []
-    assert clixml.property_value(connectors[2], "TlsDomainCapabilities") == ["fabrikam.com:AcceptCloudServicesMail"]
-    assert clixml.property_value(obj, "DefaultDomain") is None
-    assert clixml.property_value(obj, "MaxHopCount") == 60
-    assert clixml.property_value(obj, "NoSuchProperty", default="absent") == "absent"
+    assert psobject.property_value(obj, "AuthMechanism") == "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer"
+    assert psobject.property_value(obj, "ObjectClass") == ["top", "msExchSmtpReceiveConnector"]
+    assert psobject.property_value(obj, "TlsDomainCapabilities") == []
+    assert psobject.property_value(connectors[2], "TlsDomainCapabilities") == ["fabrikam.com:AcceptCloudServicesMail"]
+    assert psobject.property_value(obj, "DefaultDomain") is None
+    assert psobject.property_value(obj, "MaxHopCount") == 60
+    assert psobject.property_value(obj, "NoSuchProperty", default="absent") == "absent"
 
 
 def test_get_property_is_case_insensitive_and_reads_extended(connectors):
     obj = connectors[0]
-    assert clixml.get_property(obj, "maxhopcount") == 60
-    assert clixml.get_property(obj, "PSComputerName") == "win-ctd3l0rgen4.exlab.dom"
-    assert clixml.to_string(obj) == "%s\\Default %s" % (SERVER, SERVER)
+    assert psobject.get_property(obj, "maxhopcount") == 60
+    assert psobject.get_property(obj, "PSComputerName") == "win-ctd3l0rgen4.exlab.dom"
+    assert psobject.to_string(obj) == "%s\\Default %s" % (SERVER, SERVER)
 
 
-def test_enum_uses_names_not_number(connectors):
-    auth = clixml.get_property(connectors[4], "AuthMechanism")
-    assert auth.property_sets == [15]
-    assert clixml.plain_value(auth) == "Tls, Integrated, BasicAuth, BasicAuthRequireTLS"
+def test_enum_uses_names_not_number(pypsrp_connectors, connectors):
+    assert pypsrp_connectors[4].adapted_properties["AuthMechanism"].property_sets == [15]
+    auth = psobject.get_property(connectors[4], "AuthMechanism")
+    assert psobject.plain_value(auth) == "Tls, Integrated, BasicAuth, BasicAuthRequireTLS"
 
 
 def test_absent_property_is_left_out_and_nil_is_none(connectors):
-    values = clixml.object_to_values(connectors[0], {"x": ("NotOnThisVersion", BOOL),
+    values = psobject.object_to_values(connectors[0], {"x": ("NotOnThisVersion", BOOL),
                                                      "tls": ("TlsCertificateName", READ_TABLE["tls_certificate_name"][1])})
     assert values == {"tls": None}
 
 
 def test_unreadable_value_names_the_property(connectors):
     with pytest.raises(UnexpectedExchangeValue) as info:
-        clixml.object_to_values(connectors[0], {"n": ("Name", BOOL)})
+        psobject.object_to_values(connectors[0], {"n": ("Name", BOOL)})
     assert str(info.value).startswith("Name: Exchange returned 'Default WIN-CTD3L0RGEN4'")
 
 
@@ -174,8 +180,8 @@ def test_a_single_pipeline_message_reads_the_same(connectors):
     first = root[0]
     for node in first.iter():
         node.tag = node.tag.split("}", 1)[-1]
-    obj = Serializer().deserialize(ET.tostring(first, encoding="unicode"))
-    assert clixml.object_to_values(obj, READ_TABLE) == clixml.object_to_values(connectors[0], READ_TABLE)
+    obj = psobject.plain(Serializer().deserialize(ET.tostring(first, encoding="unicode")))
+    assert psobject.object_to_values(obj, READ_TABLE) == psobject.object_to_values(connectors[0], READ_TABLE)
 
 
 def test_export_clixml_rejects_other_documents():
@@ -184,6 +190,29 @@ def test_export_clixml_rejects_other_documents():
 
 
 def test_python_lists_pass_through():
-    assert clixml.plain_value([1, "a", None]) == [1, "a", None]
-    assert clixml.list_items(("x",)) == ["x"]
-    assert clixml.list_items("text") is None
+    assert psobject.plain_value([1, "a", None]) == [1, "a", None]
+    assert psobject.list_items(("x",)) == ["x"]
+    assert psobject.list_items("text") is None
+
+
+def test_plain_values_of_other_shapes():
+    """What pypsrp makes of other CLIXML: GUIDs and byte arrays, hashtables, queues, and a <Ref> back to
+    an object being read (plain data has no cycles: its text stands in)."""
+    import uuid
+    from queue import Queue
+    from pypsrp.complex_objects import GenericComplexObject
+
+    outer = GenericComplexObject()
+    outer.types = ["Deserialized.Contoso.Outer", "Deserialized.System.Object"]
+    outer.to_string = "outer"
+    queue = Queue()
+    queue.put(1)
+    outer.adapted_properties = {"Guid": uuid.UUID(int=1), "Raw": bytearray(b"\x00\x01"), "Self": outer,
+                                "Table": {"a": 1}, "Queue": queue, "Name": "adapted"}
+    outer.extended_properties = {"Name": "extended", "PSComputerName": "mail1"}
+    got = psobject.plain(outer)
+    assert got["types"] == ["Contoso.Outer", "System.Object"]
+    assert got["properties"] == {"Guid": "00000000-0000-0000-0000-000000000001", "Raw": b"\x00\x01", "Self": "outer",
+                                 "Table": {"types": ["System.Collections.Hashtable"], "text": None,
+                                           "properties": {"a": 1}},
+                                 "Queue": [1], "Name": "adapted", "PSComputerName": "mail1"}
