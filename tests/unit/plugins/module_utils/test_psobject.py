@@ -162,8 +162,8 @@ def test_enum_uses_names_not_number(pypsrp_connectors, connectors):
 
 
 def test_absent_property_is_left_out_and_nil_is_none(connectors):
-    values = psobject.object_to_values(connectors[0], {"x": ("NotOnThisVersion", BOOL),
-                                                     "tls": ("TlsCertificateName", READ_TABLE["tls_certificate_name"][1])})
+    table = {"x": ("NotOnThisVersion", BOOL), "tls": ("TlsCertificateName", READ_TABLE["tls_certificate_name"][1])}
+    values = psobject.object_to_values(connectors[0], table)
     assert values == {"tls": None}
 
 
