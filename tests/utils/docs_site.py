@@ -32,6 +32,8 @@ ANSIBLE_LABELS = {
                              'Return Values'),
     'ansible_configuration_settings': ('reference_appendices/config.html#ansible-configuration-settings',
                                        'Ansible Configuration Settings'),
+    # The pages of the modules that have an action plugin (backup) say so and link here.
+    'action_plugins': ('plugins/action.html#action-plugins', 'Action plugins'),
 }
 # Ansible's own environment variables the connection plugins document as option sources.
 ANSIBLE_ENVVARS = ('ANSIBLE_PERSISTENT_COMMAND_TIMEOUT', 'ANSIBLE_PERSISTENT_CONNECT_TIMEOUT')
