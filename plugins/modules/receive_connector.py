@@ -463,7 +463,6 @@ outcome_unknown:
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine, list_edit
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.argspec import arguments_as_written
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.table_task import TableObjectTask
 from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.module import OnPremModule
@@ -489,6 +488,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connect
     broad_ranges,
     broad_relay_problem,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils._server.exchange_server import find_server
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import ANONYMOUS_LOGON_SID
 
@@ -622,17 +622,14 @@ class ReceiveConnectorTask(TableObjectTask):
     def _check_server(self):
         """Refuse an unknown server with a read, before New-ReceiveConnector (also in check mode).
 
-        Get-ReceiveConnector -Identity SERVER\\Name says only "not found" for a missing server too.
+        Get-ReceiveConnector -Identity SERVER\\Name says only "not found" for a missing server too. The server is
+        read by itself (exchange_server.py: Get-ExchangeServer.md), never through all of its connectors.
         """
         server = self.desired["server"]
-        try:
-            self.client.invoke("Get-ReceiveConnector", {"Server": server})
-        except ExchangeError as err:
-            if not err.not_found:
-                raise
+        if find_server(self.client, server) is None:
             self.module.fail_json(msg="server: Exchange knows no server %r; use the name of a Mailbox or Edge "
                                       "Transport server of the organisation (Get-ExchangeServer), nothing was "
-                                      "changed" % server, **err.to_result())
+                                      "changed" % server)
 
     def create(self):
         _check_creatable(self.module.params, self.desired)

@@ -49,7 +49,7 @@ _kind_cache = {}
 SESSION_CMDLETS = frozenset((
     "Get-ReceiveConnector", "New-ReceiveConnector", "Set-ReceiveConnector", "Remove-ReceiveConnector",
     "Get-ADPermission", "Add-ADPermission", "Remove-ADPermission",
-    "Get-ExchangeCertificate", "Get-AcceptedDomain",
+    "Get-ExchangeCertificate", "Get-AcceptedDomain", "Get-ExchangeServer",
     "Get-InboundConnector", "New-InboundConnector", "Set-InboundConnector", "Remove-InboundConnector",
 ))
 _ALLOWED = frozenset(name.lower() for name in SESSION_CMDLETS)

@@ -33,6 +33,9 @@ def connector():
 
 def _receive_handler(existing):
     def handler(cmdlet, parameters):
+        if cmdlet == "Get-ExchangeServer":
+            return [{"types": ["Microsoft.Exchange.Data.Directory.Management.ExchangeServer"], "text": SERVER,
+                     "properties": {"Name": SERVER, "Fqdn": SERVER.lower() + ".exlab.dom"}}]
         if cmdlet == "Get-ReceiveConnector":
             if "Identity" in parameters and existing is None:
                 raise ExchangeError("not found", cmdlet=cmdlet, exception_type="ManagementObjectNotFoundException")
@@ -74,6 +77,15 @@ def test_receive_connector_create_in_check_mode(fake, capsys):
     assert result["changed"] is True and client.writes == []
     assert result["commands"][0].startswith("New-ReceiveConnector ")
     assert result["connector"]["remote_ip_ranges"] == ["10.1.2.3"]
+    assert ("Get-ExchangeServer", {"Identity": SERVER}) in client.sent
+
+
+def test_receive_connector_refuses_an_unknown_server_before_any_write(fake, capsys):
+    client = fake(_receive_handler(None))
+    result = _rc(capsys, server="NO-SUCH-SERVER", name="Relay", bindings=["0.0.0.0:25"],
+                 remote_ip_ranges=["10.1.2.3"], permission_groups=["AnonymousUsers"])
+    assert result["failed"] is True and "knows no server 'NO-SUCH-SERVER'" in result["msg"]
+    assert client.writes == [] and result["applied"] == []
 
 
 def test_receive_connector_absent(fake, connector, capsys):
