@@ -203,9 +203,10 @@ class RenewalTask:
         objects = list_connectors(self.client, self.server)
         connectors = [connector_values(obj) for obj in objects]
         self._check_named(connectors)
-        # Writes address each connector by its GUID, which no other object can match.
-        self.guids = dict((identity_of(v["server"], v["name"]).lower(), guid_of(obj))
-                          for v, obj in zip(connectors, objects))
+        # Writes address each connector by its GUID, which no other object can match. Keyed by the name as the
+        # server prints it: lower() would make "Relay \u212a" (Kelvin sign) and "Relay k" one key, and move one
+        # connector twice while the other keeps its certificate.
+        self.guids = dict((identity_of(v["server"], v["name"]), guid_of(obj)) for v, obj in zip(connectors, objects))
         new_name = new.values["tls_certificate_name"]
         move, already = connectors_to_move(connectors, new_name, old.values["tls_certificate_name"] if old else None,
                                            self.module.params["connectors"])
@@ -246,7 +247,7 @@ class RenewalTask:
     def _write(self, identity, new_name):
         parameters = engine.parameters(dict(tls_certificate_name=new_name), ROWS, ["tls_certificate_name"],
                                        on_new=False)[0]
-        parameters["Identity"] = self.guids[identity.lower()]
+        parameters["Identity"] = self.guids[identity]
         self.client.invoke("Set-ReceiveConnector", parameters)
         if self.module.check_mode:
             return new_name  # only listed in commands

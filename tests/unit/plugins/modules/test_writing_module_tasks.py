@@ -159,3 +159,27 @@ def test_receive_connector_certificate_refuses_a_connector_the_server_lacks(fake
     result = _renew(capsys, connectors=["No Such Connector"])
     assert result["failed"] is True and "No Such Connector is not a receive connector" in result["msg"]
     assert client.writes == []
+
+
+def test_receive_connector_certificate_moves_connectors_whose_names_lower_alike_each_by_its_guid(
+        fake, connectors, certificates, capsys, monkeypatch):
+    # "Relay \u212a" (the Kelvin sign) and "Relay k" are two names to Exchange (names.same_name) but one to lower():
+    # each connector is moved by its own GUID, neither twice.
+    monkeypatch.setattr(receive_connector_certificate, "certificate_problems", lambda certificate: [])
+    guids = ["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"]
+    objects = []
+    for name, guid in zip(("Relay \u212a", "Relay k"), guids):
+        connector = copy.deepcopy(connectors[4])
+        connector["properties"].update(Server=CERT_SERVER, Name=name, Identity="%s\\%s" % (CERT_SERVER, name),
+                                       Guid=guid, Fqdn=None, TlsCertificateName="<I>CN=Old CA<S>CN=WMSvc-WIN-K300A9DA9VA")
+        objects.append(connector)
+
+    def handler(cmdlet, parameters):
+        if cmdlet == "Get-ExchangeCertificate":
+            return list(certificates)
+        return list(objects) if cmdlet == "Get-ReceiveConnector" else []
+
+    client = fake(handler)
+    result = _renew(capsys)
+    assert result["changed"] is True
+    assert sorted(parameters["Identity"] for _cmdlet, parameters in client.writes) == guids
