@@ -266,6 +266,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connect
     connector_values,
     creation_restricted,
     get_connector,
+    is_connector,
     read_until,
     unrestricted_connector_problem,
     write_identity,
@@ -346,7 +347,9 @@ class InboundConnectorTask(TableObjectTask):
         check_rules(engine.merged(NEW_CONNECTOR_DEFAULTS, self.desired), self.allow_unrestricted)
         new_parameters = engine.parameters(self.desired, ROWS, list(self.desired), on_new=True)[0]
         try:
-            created = self.client.invoke("New-InboundConnector", new_parameters)
+            # Only the connector asked for is reported as created; anything else it printed is not trusted.
+            created = [obj for obj in self.client.invoke("New-InboundConnector", new_parameters)
+                       if is_connector(obj, self.desired["name"])]
         except ExchangeError as err:
             if not already_exists(err):
                 raise

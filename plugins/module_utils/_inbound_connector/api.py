@@ -26,7 +26,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connect
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import Backoff
 
 __all__ = ["ROWS", "already_exists", "check_name", "combination_problems", "connector_values", "creation_restricted",
-           "get_connector", "list_connectors", "read_until", "unrestricted_connector_problem", "write_identity"]
+           "get_connector", "is_connector", "list_connectors", "read_until", "unrestricted_connector_problem", "write_identity"]
 
 MAX_NAME_LENGTH = 64
 NAME_ACCEPTED = ("1 to 64 characters without control characters (newline, tab) or the wildcard characters * ? [ ], "
@@ -57,8 +57,13 @@ def connector_values(obj: dict[str, Any]) -> dict[str, Any]:
     return engine.readable_values(values_from_properties(obj, READ_TABLE), ROWS)
 
 
+def is_connector(obj: Any, name: str) -> bool:
+    """Whether ``obj`` is a connector object called ``name`` (case-insensitive, as Exchange compares)."""
+    return isinstance(obj, dict) and same_name(obj.get("Name"), name)
+
+
 def _named(objects, name):
-    return [obj for obj in objects if isinstance(obj, dict) and same_name(obj.get("Name"), name)]
+    return [obj for obj in objects if is_connector(obj, name)]
 
 
 def get_connector(client: Any, name: str) -> dict[str, Any] | None:

@@ -153,3 +153,21 @@ def test_inbound_connector_create_in_check_mode_and_absent(fake, capsys):
     result = _ic(capsys, state="absent")
     assert result["changed"] is True
     assert client.writes == [("Remove-InboundConnector", {"Identity": INBOUND["Guid"], "Confirm": False})]
+
+
+def test_inbound_connector_reports_the_connector_it_created_not_another_one_new_printed(fake, capsys):
+    # New-InboundConnector's answer is checked like a read: a connector of another name in it is not the one made.
+    state = dict(connector=None)
+    other = dict(INBOUND, Name="Partner Relay", Guid="7c0b1a2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d", ConnectorType="Partner",
+                 SenderIPAddresses=["198.51.100.7"])
+
+    def handler(cmdlet, parameters):
+        if cmdlet == "New-InboundConnector":
+            state["connector"] = dict(INBOUND)
+            return [dict(other)]
+        return _inbound_handler(state)(cmdlet, parameters)
+
+    fake(handler)
+    result = _ic(capsys, connector_type="OnPremises", sender_domains=["*"], sender_ip_addresses=["203.0.113.10"])
+    assert result["changed"] is True
+    assert result["connector"]["name"] == "Relay" and result["connector"]["sender_ip_addresses"] == ["203.0.113.10"]
