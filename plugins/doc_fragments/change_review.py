@@ -17,7 +17,8 @@ options:
         module over it restores the object, and a rerun then reports no change.
       - An object the task creates is saved as C(state=absent) (applying the file removes it again).
       - Nothing is saved when the task writes nothing, and nothing in check mode. The file holds no password,
-        key or other secret (no connection option). The path is returned as RV(backup_path).
+        key or other secret (no connection option). The path is returned as RV(backup_path), also by a task that
+        fails after the file was saved.
       - The file is written where the module runs, on the controller with connection C(local) and with the
         session connections.
     type: bool

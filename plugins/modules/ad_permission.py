@@ -133,7 +133,7 @@ commands:
       -User 'NT AUTHORITY\\ANONYMOUS LOGON' -ExtendedRights 'ms-Exch-SMTP-Accept-Any-Recipient'"
 backup_path:
   description: The backup file written before the first write (O(backup=true)), as an absolute path.
-  returned: when O(backup=true) and the task wrote
+  returned: when O(backup=true) and the task wrote, also when a write failed after the file was saved
   type: str
   sample: /home/ops/plays/backup/ad_permission_MAIL1_ANONYMOUS_RELAY_MAIL1_S-1-5-7.2026-12-03@21-05-09.yml
 extended_rights:

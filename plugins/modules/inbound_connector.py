@@ -187,7 +187,7 @@ commands:
     - "Set-InboundConnector -Identity '2f1d4c3b-9a8e-4b7c-8d6e-5f4a3b2c1d0e' -SenderIPAddresses @{Add='203.0.113.11'}"
 backup_path:
   description: The backup file written before the first write (O(backup=true)), as an absolute path.
-  returned: when O(backup=true) and the task wrote
+  returned: when O(backup=true) and the task wrote, also when a write failed after the file was saved
   type: str
   sample: /home/ops/plays/backup/inbound_connector_Relay_devices.2026-12-03@21-05-09.yml
 connector:

@@ -399,7 +399,7 @@ commands:
     - "Set-ReceiveConnector -Identity '7b3c6e2a-5f0d-4c1e-9a8b-2d4f6e8a0c1b' -RemoteIPRanges @{Add='10.1.2.5'}"
 backup_path:
   description: The backup file written before the first write (O(backup=true)), as an absolute path.
-  returned: when O(backup=true) and the task wrote
+  returned: when O(backup=true) and the task wrote, also when a write failed after the file was saved
   type: str
   sample: /home/ops/plays/backup/receive_connector_MAIL1_ANONYMOUS_RELAY_MAIL1.2026-12-03@21-05-09.yml
 connector:

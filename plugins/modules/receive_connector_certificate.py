@@ -102,7 +102,7 @@ commands:
     - "Set-ReceiveConnector -Identity '7b3c6e2a-5f0d-4c1e-9a8b-2d4f6e8a0c1b' -TlsCertificateName '<I>CN=R10, O=Let''s Encrypt, C=US<S>CN=mail.contoso.com'"
 backup_path:
   description: The backup file written before the first write (O(backup=true)), as an absolute path.
-  returned: when O(backup=true) and the task wrote
+  returned: when O(backup=true) and the task wrote, also when a write failed after the file was saved
   type: str
   sample: /home/ops/plays/backup/receive_connector_certificate_MAIL1_2_connectors.2026-12-03@21-05-09.yml
 tls_certificate_name:

@@ -152,12 +152,16 @@ class ExchangeModule(AnsibleModule):
 
     def fail_json(self, msg, **kwargs):  # pylint: disable=arguments-differ
         """Every failure carries the common keys: the writes confirmed before it (``applied``), whether
-        anything changed, and the failed cmdlet and Exchange's error id when Exchange refused."""
+        anything changed, and the failed cmdlet and Exchange's error id when Exchange refused; and
+        ``backup_path`` once the backup was saved."""
         applied = list(getattr(getattr(self, "exchange_client", None), "applied", None) or [])
         kwargs.setdefault("applied", applied)
         kwargs.setdefault("changed", bool(kwargs["applied"]))
         kwargs.setdefault("cmdlet", None)
         kwargs.setdefault("error_id", None)
+        if getattr(self, "backup", None) is not None:
+            # A write failed after the backup was saved: the file to restore from is needed most now.
+            kwargs.update(self.backup.result())
         super().fail_json(msg=msg, **kwargs)
 
     def exit(self, result):

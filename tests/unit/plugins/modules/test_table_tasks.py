@@ -171,3 +171,20 @@ def test_inbound_connector_reports_the_connector_it_created_not_another_one_new_
     result = _ic(capsys, connector_type="OnPremises", sender_domains=["*"], sender_ip_addresses=["203.0.113.10"])
     assert result["changed"] is True
     assert result["connector"]["name"] == "Relay" and result["connector"]["sender_ip_addresses"] == ["203.0.113.10"]
+
+
+def test_receive_connector_failing_after_a_write_returns_the_backup_path(fake, capsys, tmp_path):
+    # New-ReceiveConnector does not take smtp_utf8_enabled: the Set- right after it fails, the connector exists.
+    def handler(cmdlet, parameters):
+        if cmdlet == "Set-ReceiveConnector":
+            raise ExchangeError("refused", cmdlet=cmdlet)
+        return _receive_handler(None)(cmdlet, parameters)
+
+    fake(handler)
+    result = _rc(capsys, name="Relay", bindings=["0.0.0.0:25"], remote_ip_ranges=["10.1.2.3"],
+                 permission_groups=["AnonymousUsers"], smtp_utf8_enabled=False, backup=True,
+                 backup_options=dict(dir_path=str(tmp_path)))
+    assert result["failed"] is True and result["changed"] is True
+    assert result["applied"] == [{"cmdlet": "New-ReceiveConnector"}]
+    assert Path(result["backup_path"]).parent == tmp_path
+    assert "state: absent" in Path(result["backup_path"]).read_text(encoding="utf-8")
