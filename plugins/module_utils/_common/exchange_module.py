@@ -21,6 +21,7 @@ import traceback
 from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.argspec import (
     arguments_as_written,
@@ -84,6 +85,12 @@ class ExchangeModule(AnsibleModule):
     def over_session(self):
         """Whether the task runs over this kind's session connection (check_connection ran first)."""
         return bool(session_socket(self, self.kind))
+
+    def warn(self, warning, **kwargs):
+        """Ansible hides the values of no_log options in a result, but not in its warnings (ansible-core 2.19
+        passes them on as they are): a warning that echoes one (Exchange's warnings are passed on as they
+        come) shows it masked."""
+        super().warn(remove_values(warning, self.no_log_values), **kwargs)
 
     def _warn_if_ignored(self):
         if not self.over_session():

@@ -194,3 +194,23 @@ def test_a_user_shaped_like_a_sid_that_is_none_fails_before_any_read(name, args,
     result = run_module(capsys, _module(name), dict(args, user="S-1-5-x"))
     assert result["failed"] is True and result["msg"].startswith("user: 'S-1-5-x' is not a SID")
     assert client.sent == []
+
+
+def test_a_warning_that_echoes_a_password_shows_it_masked(fake, capsys):
+    # ansible-core masks no_log values in a result but passes warnings on as they are: a connection library
+    # echoing the password in an interrupted write's error reaches the user as the re-read's warning.
+    sets = []
+    connector = clixml.plain_objects_from_export_clixml(CAPTURE.read_bytes())[4]
+
+    def handler(cmdlet, parameters):
+        if cmdlet == "Set-ReceiveConnector" and not sets:
+            sets.append(parameters)
+            raise ExchangeOutcomeUnknown("connection lost (CONTOSO\\admin:%s)" % ONPREM_OPTIONS["password"],
+                                         cmdlet=cmdlet)
+        return [copy.deepcopy(connector)] if cmdlet == "Get-ReceiveConnector" else []
+
+    fake(handler)
+    result = run_module(capsys, _module("receive_connector"), dict(ONPREM_OPTIONS, name=CONNECTOR, server=SERVER,
+                                                                   max_message_size="30MB"))
+    warnings = [w for w in warnings_of(result) if "reading the object again" in w]
+    assert warnings and ONPREM_OPTIONS["password"] not in str(result)
