@@ -356,6 +356,9 @@ class InboundConnectorTask(TableObjectTask):
             # The first read missed a connector that exists (replication): read it and update it instead.
             existing = read_until(self.client, self.desired["name"], lambda found: found is not None)
             if existing is None:
+                # The backup says the connector did not exist, and Exchange says it does: applied, it would remove
+                # a connector this task never made.
+                self.module.backup.discard()
                 raise
             # Exchange wrote nothing: the backup is of the connector that was there.
             self.module.backup.correct(*connector_backup(self.desired["name"], connector_values(existing)))

@@ -114,6 +114,17 @@ class Backup:
         except OSError as err:
             self.module.fail_json(msg="backup: cannot write the backup %s, nothing was changed: %s" % (self.path, err))
 
+    def discard(self):
+        """Remove a saved backup that is known to be wrong: the first write was refused, nothing was written, and
+        the object the read missed cannot be read (a file saying it did not exist would remove it when applied)."""
+        if self.path is None:
+            return
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        self.path = None
+
     def _text(self, moment):
         dummy, document, header = self._kept
         return export_file.render(document, "%s\nSaved by mailflow.exchange.%s before it changed them (read %s)."

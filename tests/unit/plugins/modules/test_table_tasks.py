@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector import api as inbound_api
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
 from ansible_collections.mailflow.exchange.plugins.modules import inbound_connector, receive_connector
 
@@ -188,3 +189,21 @@ def test_receive_connector_failing_after_a_write_returns_the_backup_path(fake, c
     assert result["applied"] == [{"cmdlet": "New-ReceiveConnector"}]
     assert Path(result["backup_path"]).parent == tmp_path
     assert "state: absent" in Path(result["backup_path"]).read_text(encoding="utf-8")
+
+
+def test_inbound_connector_keeps_no_backup_saying_absent_of_a_connector_exchange_says_exists(
+        fake, capsys, tmp_path, monkeypatch):
+    # Every read misses the connector (replication) and New-InboundConnector says it exists: nothing was written,
+    # and a file saying "state: absent" would remove, applied, a connector this task never made.
+    monkeypatch.setattr(inbound_api, "REPLICATION_BACKOFF", dict(attempts=1, base=0.0, cap=0.0, total=0.0))
+
+    def handler(cmdlet, parameters):
+        if cmdlet == "New-InboundConnector":
+            raise ExchangeError("An inbound connector with the name 'Relay' already exists.", cmdlet=cmdlet)
+        return []
+
+    fake(handler)
+    result = _ic(capsys, connector_type="OnPremises", sender_domains=["*"], sender_ip_addresses=["203.0.113.10"],
+                 backup=True, backup_options=dict(dir_path=str(tmp_path)))
+    assert result["failed"] is True and result["changed"] is False
+    assert "backup_path" not in result and list(tmp_path.iterdir()) == []
