@@ -71,11 +71,13 @@ class Ace:
     @classmethod
     def from_object(cls, obj):
         user = psobject.get_property(obj, "User")
-        rights = psobject.property_value(obj, "ExtendedRights") or []
+        # One right may come as its text rather than a list of one: read character by character it would hide
+        # the relay right from the open-relay guard.
+        rights = _names(psobject.property_value(obj, "ExtendedRights"))
         return cls(
             user=psobject.to_string(user),
             sid=_sid_of(user),
-            extended_rights=[_BY_FOLDED.get(str(r).casefold(), str(r)) for r in rights],
+            extended_rights=[_BY_FOLDED.get(r.casefold(), r) for r in rights],
             access_rights=_names(psobject.property_value(obj, "AccessRights")),
             deny=_switch(psobject.get_property(obj, "Deny")),
             inherited=_switch(psobject.get_property(obj, "IsInherited")),

@@ -5,13 +5,14 @@ no change, update, create, absent, a refusal before any write, and check mode se
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector import api as inbound_api
-from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml
+from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml, psobject
 from ansible_collections.mailflow.exchange.plugins.modules import inbound_connector, receive_connector
 
 # The fixtures are used by name.
@@ -207,3 +208,23 @@ def test_inbound_connector_keeps_no_backup_saying_absent_of_a_connector_exchange
                  backup=True, backup_options=dict(dir_path=str(tmp_path)))
     assert result["failed"] is True and result["changed"] is False
     assert "backup_path" not in result and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("relay_right", [["ms-Exch-SMTP-Accept-Any-Recipient"], "ms-Exch-SMTP-Accept-Any-Recipient"])
+def test_receive_connector_refuses_to_widen_an_anonymous_relay_whatever_shape_the_right_comes_in(
+        fake, connector, capsys, relay_right):
+    # A single right may come as its text instead of a list of one; either way Anonymous Logon holds relay here.
+    relay = copy.deepcopy(connector)
+    relay["properties"].update(RemoteIPRanges=["10.1.2.3"], PermissionGroups="AnonymousUsers")
+    ace = {"types": ["Microsoft.Exchange.Management.RecipientTasks.ADAcePresentationObject"], "text": None,
+           "properties": dict(Identity=psobject.property_value(relay, "Identity"), User="S-1-5-7",
+                              ExtendedRights=relay_right, AccessRights="ExtendedRight", Deny=False,
+                              IsInherited=False)}
+
+    def handler(cmdlet, parameters):
+        return [ace] if cmdlet == "Get-ADPermission" else _receive_handler(relay)(cmdlet, parameters)
+
+    client = fake(handler)
+    result = _rc(capsys, remote_ip_ranges=["0.0.0.0/0"])
+    assert result["failed"] is True and "Nothing was changed" in result["msg"]
+    assert client.writes == []
