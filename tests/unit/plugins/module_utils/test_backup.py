@@ -129,3 +129,11 @@ def test_a_filename_with_a_directory_is_refused(filename):
 
 def test_the_options_are_not_checked_without_backup():
     check_options(dict(backup=False, backup_options=dict(dir_path=None, filename="../x")))
+
+
+def test_a_discarded_backup_leaves_no_file_and_no_path(tmp_path):
+    backup = _backup(tmp_path)
+    backup.save()
+    backup.discard()
+    assert os.listdir(str(tmp_path / "backups")) == [] and backup.result() == {}
+    backup.discard()  # nothing saved: nothing to do
