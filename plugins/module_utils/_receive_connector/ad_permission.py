@@ -18,7 +18,10 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind imp
     InvalidValue,
     UnexpectedExchangeValue,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import distinguished_name_of
+from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
+    distinguished_name_of,
+    same_name,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import Principal, sid_in
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.relay_guard import relay_principal_needs_guard
 
@@ -127,8 +130,10 @@ def read_aces(client, connector, user=None):
         parameters["User"] = user
     found = client.invoke("Get-ADPermission", parameters)
     # GUESS: an ACE's Identity prints like the connector's (SERVER\\Name); its DN is accepted too.
-    known = set(str(psobject.property_value(connector, name)).lower() for name in ("Identity", "DistinguishedName"))
-    strangers = [obj for obj in found if str(psobject.property_value(obj, "Identity")).lower() not in known]
+    # Compared as names are (same_name): lower() alone takes "Relay \u212a" (Kelvin sign) for "Relay k".
+    known = [psobject.property_value(connector, name) for name in ("Identity", "DistinguishedName")]
+    strangers = [obj for obj in found
+                 if not any(same_name(psobject.property_value(obj, "Identity"), own) for own in known)]
     if strangers:
         raise UnexpectedExchangeValue("Get-ADPermission for %s returned permissions of another object (%s)"
                                       % (parameters["Identity"], psobject.property_value(strangers[0], "Identity")))

@@ -183,3 +183,15 @@ def test_receive_connector_certificate_moves_connectors_whose_names_lower_alike_
     result = _renew(capsys)
     assert result["changed"] is True
     assert sorted(parameters["Identity"] for _cmdlet, parameters in client.writes) == guids
+
+
+def test_ad_permission_refuses_entries_of_a_connector_whose_name_only_lowers_alike(fake, connectors, capsys):
+    # The entries of "Relay \u212a" (the Kelvin sign) are not those of "Relay k": nothing is decided on them.
+    connector, stranger = copy.deepcopy(connectors[4]), copy.deepcopy(connectors[4])
+    for obj, name in ((connector, "Relay k"), (stranger, "Relay \u212a")):
+        obj["properties"].update(Name=name, Identity="%s\\%s" % (SERVER, name),
+                                 DistinguishedName="CN=%s,CN=SMTP Receive Connectors" % name)
+    client = fake(_permission_handler(connector, [_ace(stranger, RELAY_SID, [SUBMIT])]))
+    result = _grant(capsys, connector="Relay k")
+    assert result["failed"] is True and "permissions of another object" in result["msg"]
+    assert client.writes == []
