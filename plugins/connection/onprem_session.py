@@ -82,6 +82,7 @@ class Connection(ExchangeSession):
 
     transport = "mailflow.exchange.onprem_session"
     kind = ONPREM
+    target_options = ("host",)
 
     def _settings(self):
         params = params_from_options(onprem.ONPREM_CONNECTION_SPEC, self._all_options(), RENAMED)

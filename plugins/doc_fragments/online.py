@@ -136,7 +136,8 @@ notes:
     The token is reused within one module run; it is not stored on disk. Over the connection
     P(mailflow.exchange.online_session#connection) one token serves the whole play, and these connection
     options are ignored: the connection's own apply. A task that gives any of them gets a warning naming
-    them (never their values).
+    them (never their values), and one whose O(tenant) or O(exchange_url) is not the connection's own fails
+    before any call, instead of acting on the connection's tenant.
   - >-
     A failed task returns C(msg) and, whatever failed, C(cmdlet) and C(error_id) (the cmdlet Exchange Online refused
     and its error id, else null), C(applied) (the writes Exchange Online had confirmed before the failure, empty for a

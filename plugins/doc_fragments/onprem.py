@@ -144,7 +144,8 @@ notes:
   - >-
     Over the connection P(mailflow.exchange.onprem_session#connection) (one Exchange session per host
     for the whole play) these connection options are ignored: the connection's own apply. A task that
-    gives any of them gets a warning naming them (never their values).
+    gives any of them gets a warning naming them (never their values), and one whose O(host) is not the
+    connection's own fails before any call, instead of acting on the connection's server.
   - >-
     A failed task returns C(msg) and, whatever failed, C(cmdlet) and C(error_id) (the cmdlet Exchange refused
     and its error id, else null), C(applied) (the writes Exchange had confirmed before the failure, empty for a

@@ -56,7 +56,10 @@ notes:
     it at the end, C(meta: reset_connection) closes it at once, and so does O(persistent_connect_timeout).
   - >-
     The connection options of the modules (O(mailflow.exchange.receive_connector#module:host) and the
-    others) are ignored for tasks that run over a session: the session's own options apply.
+    others) are ignored for tasks that run over a session: the session's own options apply. A task that
+    names another server (O(mailflow.exchange.receive_connector#module:host)) or tenant
+    (O(mailflow.exchange.inbound_connector#module:tenant), O(mailflow.exchange.inbound_connector#module:exchange_url))
+    than its session fails before any call (compared without case; a tenant's GUID and its domain count as different).
   - >-
     A session found broken (its shell gone, or the server unreachable before the call was sent) is
     reopened once and the call repeated, but only when the call certainly did not run or is a read

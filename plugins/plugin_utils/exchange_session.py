@@ -285,6 +285,13 @@ class ExchangeSession(NetworkConnectionBase):
         return self.kind
 
     @peer_checked
+    def exchange_session_target(self):
+        """JSON text: the settings that name what this session acts on (target_options: the server, or the
+        tenant and its endpoint), so a task that names another one is refused. Never a credential."""
+        settings = self._settings()
+        return json.dumps({name: settings.get(name) for name in self.target_options})
+
+    @peer_checked
     def exchange_session_info(self):
         """JSON text: the kind, whether a client is held and, on premises, its ShellId (for diagnostics)."""
         return json.dumps({"kind": self.kind, "open": self._client is not None,
@@ -395,6 +402,9 @@ class ExchangeSession(NetworkConnectionBase):
             client.close()
 
     # --- per kind ---------------------------------------------------------------------
+
+    # The settings that name what the session acts on (exchange_session_target).
+    target_options = ()
 
     def _settings(self):
         """Every connection setting of the client, credentials included, as JSON-ready values."""

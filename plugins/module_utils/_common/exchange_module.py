@@ -36,13 +36,20 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.backup i
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.commands import ReviewedClient
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError, RuleViolation
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import failure_result
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import session_socket
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import session_socket, session_target
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.kind import InvalidValue, UnexpectedExchangeValue
 
 
 def ignored_connection_options(arguments, connection_spec):
     """The connection options a task gave (``arguments`` as written) that a session connection ignores."""
     return sorted(name for name in connection_spec if arguments.get(name) is not None)
+
+
+def _comparable(value):
+    # Host names, tenant names and URLs compare without case, surrounding space or a trailing slash. A
+    # tenant named by its GUID on one side and its domain on the other is refused: the same tenant
+    # cannot be proven without asking, and refusing is the safe side.
+    return str(value or "").strip().rstrip("/").lower()
 
 
 class ExchangeModule(AnsibleModule):
@@ -52,6 +59,7 @@ class ExchangeModule(AnsibleModule):
     service = "Exchange"  # as failure messages name it
     connection_spec = {}
     session_connection = None  # the session connection plugin's name
+    target_options = ()  # the connection options that name what a task acts on (the server, the tenant)
 
     def __init__(self, argument_spec, writes=False, name=None, needs_cryptography=False, **kwargs):
         if writes and not name:
@@ -96,10 +104,27 @@ class ExchangeModule(AnsibleModule):
         if not self.over_session():
             return
         ignored = ignored_connection_options(arguments_as_written(), self.connection_spec)
+        self._refuse_another_target(ignored)
         if ignored:
             # The names only: a value may be a password.
             self.warn("the task runs over the %s connection, which connects with its own settings; it ignores these "
                       "options of the task: %s" % (self.session_connection, ", ".join(ignored)))
+
+    def _refuse_another_target(self, given):
+        """A task over a session acts on the session's server or tenant: one that names another fails here,
+        before anything is read or written, instead of acting on the session's."""
+        named = [name for name in self.target_options if name in given]
+        if not named:
+            return
+        target = session_target(session_socket(self, self.kind))
+        for name in named:
+            if _comparable(self.params.get(name)) != _comparable(target.get(name)):
+                self.fail_json(
+                    msg="the task sets %s=%s but runs over the %s connection, whose %s is %s: it would act on that "
+                        "one, so nothing was done. Remove %s from the task (the connection's settings choose it), "
+                        "or run the task on an inventory host whose connection sets %s=%s"
+                        % (name, self.params.get(name), self.session_connection, name, target.get(name) or "(not set)",
+                           name, name, self.params.get(name)))
 
     def _check_cryptography(self):
         from ansible_collections.mailflow.exchange.plugins.module_utils._server.certificate import (

@@ -34,6 +34,7 @@ ONPREM = "onprem"
 ONLINE = "online"
 # The RPC methods of the session plugins (plugins/plugin_utils/exchange_session.py).
 KIND_METHOD = "exchange_session_kind"
+TARGET_METHOD = "exchange_session_target"
 INVOKE_METHOD = "exchange_invoke"
 
 _ERROR_FIELDS = ("message", "cmdlet", "category", "error_id", "exception_type")
@@ -62,6 +63,14 @@ def refused_cmdlets(commands):
 
 # JSON-RPC's "Method not found": the socket belongs to another kind of persistent connection.
 METHOD_NOT_FOUND = -32601
+
+
+def session_target(path):
+    """What the session on socket ``path`` acts on: its target settings (the server's host, or the tenant
+    and its Exchange endpoint), as a dict."""
+    from ansible.module_utils.connection import Connection
+
+    return json.loads(getattr(Connection(path), TARGET_METHOD)())
 
 
 def session_socket(module, kind):

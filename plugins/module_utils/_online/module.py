@@ -19,6 +19,7 @@ class OnlineModule(ExchangeModule):
 
     kind, service, session_connection = ONLINE, "Exchange Online", "mailflow.exchange.online_session"
     connection_spec = ONLINE_CONNECTION_SPEC
+    target_options = ("tenant", "exchange_url")
     # The module is their first argument: as methods they check and connect this module.
     check_connection = check_online_options
     direct_client = online_client

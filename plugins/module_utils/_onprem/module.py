@@ -19,6 +19,7 @@ class OnPremModule(ExchangeModule):
 
     kind, service, session_connection = ONPREM, "Exchange", "mailflow.exchange.onprem_session"
     connection_spec = ONPREM_CONNECTION_SPEC
+    target_options = ("host",)
     # The module is their first argument: as methods they check and connect this module.
     check_connection = check_connection_options
     direct_client = onprem_client

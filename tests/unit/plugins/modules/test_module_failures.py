@@ -167,6 +167,7 @@ def test_a_failure_after_a_write_says_what_was_applied(fake, capsys):
 def test_options_a_session_ignores_are_named_never_their_values(fake, monkeypatch, capsys):
     fake(lambda cmdlet, parameters: [])
     monkeypatch.setattr(exchange_module, "session_socket", lambda module, kind: "/tmp/socket")
+    monkeypatch.setattr(exchange_module, "session_target", lambda path: {"host": "exchange.test"})
     result = run_module(capsys, _module("receive_connector_info"), dict(ONPREM_OPTIONS))
     assert not result.get("failed"), result
     warnings = [w for w in warnings_of(result) if "it ignores these options" in w]
@@ -174,6 +175,35 @@ def test_options_a_session_ignores_are_named_never_their_values(fake, monkeypatc
     assert "mailflow.exchange.onprem_session" in warnings[0]
     assert warnings[0].endswith("options of the task: auth, host, password, username")
     assert "secret" not in warnings[0] and "exchange.test" not in warnings[0]
+
+
+@pytest.mark.parametrize("name, args, target, option", [
+    ("receive_connector_info", dict(ONPREM_OPTIONS, host="mail2.contoso.com"), {"host": "mail1.contoso.com"}, "host"),
+    ("inbound_connector_info", dict(tenant="fabrikam.onmicrosoft.com"),
+     {"tenant": "contoso.onmicrosoft.com", "exchange_url": None}, "tenant"),
+    ("inbound_connector_info", dict(tenant="contoso.onmicrosoft.com", exchange_url="https://other.example/"),
+     {"tenant": "contoso.onmicrosoft.com", "exchange_url": None}, "exchange_url"),
+])
+def test_a_task_naming_another_server_or_tenant_than_its_session_is_refused_before_any_call(
+        name, args, target, option, fake, monkeypatch, capsys):
+    client = fake(lambda cmdlet, parameters: [])
+    monkeypatch.setattr(exchange_module, "session_socket", lambda module, kind: "/tmp/socket")
+    monkeypatch.setattr(exchange_module, "session_target", lambda path: target)
+    result = run_module(capsys, _module(name), args)
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"].startswith("the task sets %s=" % option)
+    assert "nothing was done" in result["msg"]
+    assert client.sent == []
+    assert "secret" not in result["msg"]
+
+
+def test_a_task_naming_its_sessions_own_server_runs_with_the_warning(fake, monkeypatch, capsys):
+    fake(lambda cmdlet, parameters: [])
+    monkeypatch.setattr(exchange_module, "session_socket", lambda module, kind: "/tmp/socket")
+    monkeypatch.setattr(exchange_module, "session_target", lambda path: {"host": "EXCHANGE.test "})
+    result = run_module(capsys, _module("receive_connector_info"), dict(ONPREM_OPTIONS))
+    assert not result.get("failed"), result
+    assert [w for w in warnings_of(result) if "it ignores these options" in w]
 
 
 def test_no_warning_without_session_or_without_options(fake, monkeypatch, capsys):

@@ -238,3 +238,11 @@ def test_a_secret_echoed_by_a_library_is_masked():
     answer = invoke(session, SET)
     assert "Hunter2-Secret" not in json.dumps(answer)
     assert "exadmin:******** failed" in answer["error"]["message"]
+
+
+def test_the_target_names_the_server_or_tenant_never_a_credential():
+    session = ScriptedSession([])
+    session.target_options = ("tenant", "exchange_url")
+    session._settings = lambda: {"tenant": "contoso.onmicrosoft.com", "exchange_url": None,
+                                 "client_secret": "Hunter2-Secret", "client_id": "app"}
+    assert json.loads(session.exchange_session_target()) == {"tenant": "contoso.onmicrosoft.com", "exchange_url": None}
