@@ -72,7 +72,7 @@ class Connection(ExchangeSession):
 
     transport = "mailflow.exchange.online_session"
     kind = ONLINE
-    target_options = ("tenant", "exchange_url")
+    target_options = online.ONLINE_TARGET_OPTIONS
 
     def _settings(self):
         return params_from_options(online.ONLINE_CONNECTION_SPEC, self._all_options(), {})

@@ -82,7 +82,7 @@ class Connection(ExchangeSession):
 
     transport = "mailflow.exchange.onprem_session"
     kind = ONPREM
-    target_options = ("host",)
+    target_options = onprem.ONPREM_TARGET_OPTIONS
 
     def _settings(self):
         params = params_from_options(onprem.ONPREM_CONNECTION_SPEC, self._all_options(), RENAMED)

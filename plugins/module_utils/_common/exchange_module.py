@@ -71,7 +71,7 @@ class ExchangeModule(AnsibleModule):
         super().__init__(argument_spec=merged_argument_spec(self.connection_spec, *specs),
                          supports_check_mode=True, **kwargs)
         self.check_connection()
-        self._warn_if_ignored()
+        self._check_options_over_session()
         if needs_cryptography:
             self._check_cryptography()
         if writes:
@@ -100,7 +100,9 @@ class ExchangeModule(AnsibleModule):
         come) shows it masked."""
         super().warn(remove_values(warning, self.no_log_values), **kwargs)
 
-    def _warn_if_ignored(self):
+    def _check_options_over_session(self):
+        """Over a session the task's connection options are ignored: refuse one that names another server or
+        tenant, warn of the others."""
         if not self.over_session():
             return
         ignored = ignored_connection_options(arguments_as_written(), self.connection_spec)

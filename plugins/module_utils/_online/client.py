@@ -19,6 +19,10 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors i
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import ONLINE, SessionClient, session_socket
 from ansible_collections.mailflow.exchange.plugins.module_utils._online.clouds import CLOUDS, URL_OPTIONS, url_problem
 
+# The connection options that name what a task acts on: a task over online_session that sets another value
+# is refused (ExchangeModule and the session plugin both read this).
+ONLINE_TARGET_OPTIONS = ("tenant", "exchange_url")
+
 ONLINE_CONNECTION_SPEC = dict(
     # Not required: a task over the online_session connection takes them from the inventory.
     tenant=dict(type="str", fallback=(env_fallback, ["EXO_TENANT"])),

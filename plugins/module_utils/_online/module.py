@@ -9,6 +9,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.exchange
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import ONLINE
 from ansible_collections.mailflow.exchange.plugins.module_utils._online.client import (
     ONLINE_CONNECTION_SPEC,
+    ONLINE_TARGET_OPTIONS,
     check_online_options,
     online_client,
 )
@@ -19,7 +20,7 @@ class OnlineModule(ExchangeModule):
 
     kind, service, session_connection = ONLINE, "Exchange Online", "mailflow.exchange.online_session"
     connection_spec = ONLINE_CONNECTION_SPEC
-    target_options = ("tenant", "exchange_url")
+    target_options = ONLINE_TARGET_OPTIONS
     # The module is their first argument: as methods they check and connect this module.
     check_connection = check_online_options
     direct_client = online_client

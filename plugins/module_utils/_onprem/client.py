@@ -21,6 +21,10 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.session 
 
 AUTH_CHOICES = ["kerberos", "negotiate", "ntlm", "basic", "credssp"]
 
+# The connection options that name what a task acts on: a task over onprem_session that sets another value
+# is refused (ExchangeModule and the session plugin both read this).
+ONPREM_TARGET_OPTIONS = ("host",)
+
 ONPREM_CONNECTION_SPEC = dict(
     # Not required: a task over the onprem_session connection takes the host from the inventory.
     host=dict(type="str", fallback=(env_fallback, ["EXCHANGE_HOST"])),

@@ -9,6 +9,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.exchange
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import ONPREM
 from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import (
     ONPREM_CONNECTION_SPEC,
+    ONPREM_TARGET_OPTIONS,
     check_connection_options,
     onprem_client,
 )
@@ -19,7 +20,7 @@ class OnPremModule(ExchangeModule):
 
     kind, service, session_connection = ONPREM, "Exchange", "mailflow.exchange.onprem_session"
     connection_spec = ONPREM_CONNECTION_SPEC
-    target_options = ("host",)
+    target_options = ONPREM_TARGET_OPTIONS
     # The module is their first argument: as methods they check and connect this module.
     check_connection = check_connection_options
     direct_client = onprem_client

@@ -164,10 +164,15 @@ def test_a_failure_after_a_write_says_what_was_applied(fake, capsys):
     assert result["changed"] is True and result["applied"][0]["cmdlet"] == "New-ReceiveConnector"
 
 
+def _over_session(monkeypatch, target):
+    """The task runs over a session connection whose target settings are ``target``."""
+    monkeypatch.setattr(exchange_module, "session_socket", lambda module, kind: "/tmp/socket")
+    monkeypatch.setattr(exchange_module, "session_target", lambda path: target)
+
+
 def test_options_a_session_ignores_are_named_never_their_values(fake, monkeypatch, capsys):
     fake(lambda cmdlet, parameters: [])
-    monkeypatch.setattr(exchange_module, "session_socket", lambda module, kind: "/tmp/socket")
-    monkeypatch.setattr(exchange_module, "session_target", lambda path: {"host": "exchange.test"})
+    _over_session(monkeypatch, {"host": "exchange.test"})
     result = run_module(capsys, _module("receive_connector_info"), dict(ONPREM_OPTIONS))
     assert not result.get("failed"), result
     warnings = [w for w in warnings_of(result) if "it ignores these options" in w]
@@ -187,8 +192,7 @@ def test_options_a_session_ignores_are_named_never_their_values(fake, monkeypatc
 def test_a_task_naming_another_server_or_tenant_than_its_session_is_refused_before_any_call(
         name, args, target, option, fake, monkeypatch, capsys):
     client = fake(lambda cmdlet, parameters: [])
-    monkeypatch.setattr(exchange_module, "session_socket", lambda module, kind: "/tmp/socket")
-    monkeypatch.setattr(exchange_module, "session_target", lambda path: target)
+    _over_session(monkeypatch, target)
     result = run_module(capsys, _module(name), args)
     assert result["failed"] is True and result["changed"] is False
     assert result["msg"].startswith("the task sets %s=" % option)
@@ -199,8 +203,7 @@ def test_a_task_naming_another_server_or_tenant_than_its_session_is_refused_befo
 
 def test_a_task_naming_its_sessions_own_server_runs_with_the_warning(fake, monkeypatch, capsys):
     fake(lambda cmdlet, parameters: [])
-    monkeypatch.setattr(exchange_module, "session_socket", lambda module, kind: "/tmp/socket")
-    monkeypatch.setattr(exchange_module, "session_target", lambda path: {"host": "EXCHANGE.test "})
+    _over_session(monkeypatch, {"host": "EXCHANGE.test "})
     result = run_module(capsys, _module("receive_connector_info"), dict(ONPREM_OPTIONS))
     assert not result.get("failed"), result
     assert [w for w in warnings_of(result) if "it ignores these options" in w]
