@@ -32,6 +32,7 @@ runs yet for the host and settings. Ansible still records the socket from the mo
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import json
 import os
@@ -42,7 +43,6 @@ from ansible.errors import AnsibleConnectionFailure
 from ansible.release import __version__ as ansible_version
 from ansible.module_utils.connection import Connection as RpcConnection, ConnectionError as RpcError
 from ansible.plugins.connection import NetworkConnectionBase
-from ansible.plugins.loader import connection_loader
 from ansible.utils.display import Display
 from ansible.utils.path import unfrackpath
 
@@ -138,6 +138,11 @@ class ExchangeSession(NetworkConnectionBase):
         self._request_warnings = []
 
     # --- Ansible's side ------------------------------------------------------------
+
+    def _update_connection_state(self):
+        """Nothing: NetworkConnectionBase looks for a socket named for the play context's own user (and loads
+        the ssh plugin to name it) on every task. This session's socket is named for its settings
+        (_session_context) and found by socket_path."""
 
     @property
     def socket_path(self):
@@ -422,17 +427,22 @@ class ExchangeSession(NetworkConnectionBase):
 
 
 def _control_socket_path(context, playbook_pid):
-    """The socket ansible-connection names for ``context``: computed as ansible-core computes it."""
-    try:
-        create_control_path = connection_loader.get("ssh", class_only=True)._create_control_path
-    except AttributeError:
-        raise AnsibleConnectionFailure(
-            "this ansible-core no longer names persistent connection sockets as the mailflow.exchange session "
-            "connections expect (ssh._create_control_path): run the modules without them "
-            "(ansible_connection: local)") from None
-    template = create_control_path(context.remote_addr, context.port, context.remote_user, context.connection,
-                                   playbook_pid)
-    return unfrackpath(template % {"directory": unfrackpath(C.PERSISTENT_CONTROL_PATH_DIR)})
+    """The socket ansible-connection names for ``context``, computed as ansible-core's
+    ``ssh._create_control_path`` computes it (``<dir>/`` and the first 10 hex digits of the SHA-1 of
+    ``host-port-user[-connection][-pid]``).
+
+    Written out rather than called: loading the ssh plugin (its module and its documentation) cost every
+    task's worker about 35 ms, as much as the rest of this plugin. Should a release name sockets another
+    way, the first task of a host fails in _attach (the socket ansible-connection reports is compared with
+    this one), and a unit test compares both on every release CI runs.
+    """
+    parts = [str(context.remote_addr), str(context.port), str(context.remote_user)]
+    if context.connection:
+        parts.append(str(context.connection))
+    if playbook_pid:
+        parts.append(str(playbook_pid))
+    digest = hashlib.sha1("-".join(parts).encode("utf-8")).hexdigest()[:10]
+    return unfrackpath(os.path.join(unfrackpath(C.PERSISTENT_CONTROL_PATH_DIR), digest))
 
 
 def _socket_gone(socket_path, error):

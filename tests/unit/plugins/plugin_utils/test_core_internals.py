@@ -15,6 +15,8 @@ import pytest
 from ansible.errors import AnsibleConnectionFailure
 from ansible.playbook.play_context import PlayContext
 from ansible.plugins.connection import NetworkConnectionBase
+from ansible.plugins.loader import connection_loader
+from ansible.utils.path import unfrackpath
 
 from ansible_collections.mailflow.exchange.plugins.plugin_utils import exchange_session
 
@@ -22,7 +24,6 @@ from ansible_collections.mailflow.exchange.plugins.plugin_utils import exchange_
 INTERNALS = [
     ('ansible.executor.task_executor', 'start_connection'),
     ('ansible.plugins.connection', 'NetworkConnectionBase'),
-    ('ansible.plugins.loader', 'connection_loader'),
     ('ansible.module_utils.connection', 'Connection'),
     ('ansible.constants', 'PERSISTENT_CONTROL_PATH_DIR'),
     ('ansible.utils.path', 'unfrackpath'),
@@ -54,3 +55,19 @@ def test_a_missing_internal_is_named_with_what_to_do():
     assert 'requires_ansible' in message and 'connection: local' in message
     with pytest.raises(AnsibleConnectionFailure, match='ansible.no_such_module.x'):
         exchange_session.core_internal('ansible.no_such_module', 'x')
+
+
+@pytest.mark.parametrize('port, connection, pid', [(5985, 'mailflow.exchange.onprem_session', 4242), (None, None, None),
+                                                     (443, 'mailflow.exchange.online_session', None)])
+def test_the_session_names_its_socket_as_this_ansible_core_does(tmp_path, monkeypatch, port, connection, pid):
+    """The session computes ssh._create_control_path itself (loading the ssh plugin cost every task): the
+    same path as ansible-core's, or sessions would be started again and again."""
+    monkeypatch.setattr(exchange_session.C, 'PERSISTENT_CONTROL_PATH_DIR', str(tmp_path))
+    context = PlayContext()
+    context.remote_addr, context.port, context.remote_user, context.connection = 'mail1.contoso.com', port, \
+        'CONTOSO\\exadmin#tag', connection
+    ssh = connection_loader.get('ssh', class_only=True)
+    template = ssh._create_control_path(context.remote_addr, context.port, context.remote_user, context.connection,
+                                        pid)
+    expected = unfrackpath(template % {'directory': unfrackpath(str(tmp_path))})
+    assert exchange_session._control_socket_path(context, pid) == expected
