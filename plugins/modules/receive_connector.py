@@ -466,11 +466,6 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.argspec 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.table_task import TableObjectTask
 from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.module import OnPremModule
-from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import (
-    anyone_may_relay,
-    anyone_may_submit,
-    read_aces,
-)
 from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.api import (
     ROWS,
     as_exchange_stores,
@@ -488,9 +483,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connect
     broad_ranges,
     broad_relay_problem,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._server.exchange_server import find_server
 from ansible_collections.mailflow.exchange.plugins.module_utils._values.canonical import InvalidValue
-from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import ANONYMOUS_LOGON_SID
 
 # Which usage types need which multi-valued parameters at creation (New-ReceiveConnector.md, -Usage).
 # The page contradicts itself on what a usage type forbids: the -Bindings and -RemoteIPRanges descriptions say
@@ -605,6 +598,15 @@ class ReceiveConnectorTask(TableObjectTask):
         (or Everyone) ms-Exch-SMTP-Submit whatever the groups say: Exchange checks the entries, and a
         permission group only writes them ("Receive connector permissions").
         """
+        # Imported here: only a change that may open a relay reads the permissions, and a module compiles every
+        # file it imports on each task (AnsiballZ runs it from a zip, without cached bytecode).
+        from ansible_collections.mailflow.exchange.plugins.module_utils._receive_connector.ad_permission import (
+            anyone_may_relay,
+            anyone_may_submit,
+            read_aces,
+        )
+        from ansible_collections.mailflow.exchange.plugins.module_utils._values.principals import ANONYMOUS_LOGON_SID
+
         aces = read_aces(self.client, self.object)
         if not anyone_may_relay(aces):
             return None
@@ -625,6 +627,8 @@ class ReceiveConnectorTask(TableObjectTask):
         Get-ReceiveConnector -Identity SERVER\\Name says only "not found" for a missing server too. The server is
         read by itself (exchange_server.py: Get-ExchangeServer.md), never through all of its connectors.
         """
+        from ansible_collections.mailflow.exchange.plugins.module_utils._server.exchange_server import find_server
+
         server = self.desired["server"]
         if find_server(self.client, server) is None:
             self.module.fail_json(msg="server: Exchange knows no server %r; use the name of a Mailbox or Edge "

@@ -105,7 +105,7 @@ def params_from_options(spec, options, renamed):
 
     ``renamed`` maps a spec option to the plugin option holding it (e.g. host ->
     remote_addr); options the spec lacks are not passed (kerberos_* before
-    module_utils/_onprem/kerberos.py exists), options the plugin lacks take the spec's default.
+    module_utils/_onprem/kerberos_options.py exists), options the plugin lacks take the spec's default.
     """
     params = {}
     for name, option_spec in spec.items():

@@ -23,8 +23,6 @@ import re
 import tempfile
 from datetime import datetime, timezone
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._common import export_file
-
 BACKUP_SPEC = dict(
     backup=dict(type="bool", default=False),
     backup_options=dict(type="dict", options=dict(
@@ -86,7 +84,7 @@ class Backup:
             return
         if self._kept is None:
             raise RuntimeError("%s wrote before it kept a backup of the object" % self.module_name)
-        export_file.require_yaml(self.module)
+        _export_file().require_yaml(self.module)
         label, dummy, dummy = self._kept
         moment = datetime.now(timezone.utc)
         options = self.module.params.get("backup_options") or {}
@@ -127,11 +125,19 @@ class Backup:
 
     def _text(self, moment):
         dummy, document, header = self._kept
-        return export_file.render(document, "%s\nSaved by mailflow.exchange.%s before it changed them (read %s)."
+        return _export_file().render(document, "%s\nSaved by mailflow.exchange.%s before it changed them (read %s)."
                                   % (header, self.module_name, moment.strftime("%Y-%m-%d %H:%M:%S UTC")))
 
     def result(self):
         return dict(backup_path=self.path) if self.path else {}
+
+
+def _export_file():
+    # Imported when a backup is written: most tasks write none, and a module compiles every file it imports on
+    # each task (AnsiballZ runs it from a zip, without cached bytecode).
+    from ansible_collections.mailflow.exchange.plugins.module_utils._common import export_file
+
+    return export_file
 
 
 def _replace(path, text):

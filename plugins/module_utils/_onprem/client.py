@@ -16,7 +16,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.argspec import merged_argument_spec
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeConnectionError
-from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.kerberos import KERBEROS_SPEC, kerberos_option_errors
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.kerberos_options import KERBEROS_SPEC, kerberos_option_errors
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import ONPREM, SessionClient, session_socket
 
 AUTH_CHOICES = ["kerberos", "negotiate", "ntlm", "basic", "credssp"]

@@ -59,7 +59,5 @@ class Latency:
         if seconds <= 0:
             return
         if self.stats is not None:
-            self.stats.increment(f"latency_{kind}_sleeps")
-            self.stats.increment(f"latency_{kind}_seconds", seconds)
-            self.stats.increment("latency_seconds", seconds)
+            self.stats.add({f"latency_{kind}_sleeps": 1, f"latency_{kind}_seconds": seconds, "latency_seconds": seconds})
         self.sleep(seconds)

@@ -28,9 +28,15 @@ class Stats:
             self._flush()
 
     def increment(self, name: str, amount: int | float = 1) -> None:
+        self.add({name: amount})
+
+    def add(self, amounts: dict[str, int | float]) -> None:
+        """Add to several counters with one write of the file (each write costs the lab about 0.3 ms, and
+        every request counts two or three things)."""
         with self._lock:
-            total = self._counters.get(name, 0) + amount
-            self._counters[name] = round(total, 6) if isinstance(total, float) else total
+            for name, amount in amounts.items():
+                total = self._counters.get(name, 0) + amount
+                self._counters[name] = round(total, 6) if isinstance(total, float) else total
             self._flush()
 
     def snapshot(self) -> dict[str, int | float]:

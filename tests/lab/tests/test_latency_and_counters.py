@@ -50,6 +50,18 @@ def test_latency_sleeps_and_counts_each_kind(tmp_path):
     assert latency.info() == {"runspace_open": 3.0, "call": 0.05, "token": 0.2}
 
 
+def test_counters_added_together_reach_the_file_in_one_write(tmp_path, monkeypatch):
+    counters = Stats(tmp_path / "stats.json")
+    counters.increment("round_trips")
+    writes = []
+    original = Stats._flush
+    monkeypatch.setattr(Stats, "_flush", lambda self: (writes.append(1), original(self)))
+    counters.add({"http_requests": 1, "round_trips": 1, "latency_seconds": 0.05})
+    assert len(writes) == 1
+    assert json.loads((tmp_path / "stats.json").read_text()) == {
+        "http_requests": 1, "round_trips": 2, "latency_seconds": 0.05}
+
+
 def test_zero_latency_never_sleeps(tmp_path):
     slept = []
     latency = Latency(stats=Stats(tmp_path / "stats.json"), sleep=slept.append)

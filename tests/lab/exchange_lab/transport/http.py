@@ -53,8 +53,7 @@ class WSManRequestHandler(BaseHTTPRequestHandler):
         self.auth = self.server.new_auth()
 
     def do_POST(self):
-        self.server.stats.increment("http_requests")
-        self.server.stats.increment("round_trips")
+        self.server.stats.add({"http_requests": 1, "round_trips": 1})
         body = self._read_body()
         if body is None:
             return

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._onprem import kerberos
+from ansible_collections.mailflow.exchange.plugins.module_utils._onprem import kerberos, kerberos_options
 from ansible_collections.mailflow.exchange.plugins.module_utils._onprem.client import ONPREM_CONNECTION_SPEC
 
 gssapi_raw = pytest.importorskip("gssapi.raw.misc")
@@ -38,8 +38,8 @@ def test_contract_options_are_connection_options():
 def test_valid_options_have_no_errors(tmp_path):
     keytab = tmp_path / "admin.keytab"
     keytab.write_bytes(b"\x05\x02")
-    assert kerberos.kerberos_option_errors(params()) == []
-    assert kerberos.kerberos_option_errors(params(
+    assert kerberos_options.kerberos_option_errors(params()) == []
+    assert kerberos_options.kerberos_option_errors(params(
         password=None, kerberos_keytab=str(keytab), kerberos_realm="CONTOSO.COM",
         kerberos_kdc=["dc1.contoso.com", "10.0.0.5:88", "[fd00::5]:88"], kerberos_hostname="mail1.contoso.com",
         kerberos_delegate=True)) == []
@@ -61,12 +61,12 @@ def test_valid_options_have_no_errors(tmp_path):
     (dict(username="CONTOSO\\admin"), "give user@REALM"),
 ])
 def test_bad_options_name_the_option_and_the_form(overrides, expected):
-    errors = kerberos.kerberos_option_errors(params(**overrides))
+    errors = kerberos_options.kerberos_option_errors(params(**overrides))
     assert any(expected in error for error in errors), errors
 
 
 def test_other_cache_types_are_not_checked_as_files():
-    assert kerberos.kerberos_option_errors(params(password=None, kerberos_ccache="KEYRING:persistent:0")) == []
+    assert kerberos_options.kerberos_option_errors(params(password=None, kerberos_ccache="KEYRING:persistent:0")) == []
 
 
 @pytest.mark.parametrize("username, realm, auth, expected", [
@@ -162,7 +162,7 @@ def test_no_hint_for_other_errors_or_auths():
 
 
 def test_missing_python_kerberos_packages_are_named(monkeypatch):
-    monkeypatch.setattr(kerberos, "has_kerberos_libraries", lambda: False)
-    errors = kerberos.kerberos_option_errors(params())
+    monkeypatch.setattr(kerberos_options, "has_kerberos_libraries", lambda: False)
+    errors = kerberos_options.kerberos_option_errors(params())
     assert any("needs the Python packages gssapi and krb5" in error for error in errors)
-    assert kerberos.kerberos_option_errors(params(auth="ntlm")) == []
+    assert kerberos_options.kerberos_option_errors(params(auth="ntlm")) == []
