@@ -9,6 +9,7 @@ is bounded; stopping is SIGTERM, then SIGKILL after a bounded wait.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -33,6 +34,11 @@ class LabServer:
 
     def stats(self) -> dict:
         return json.loads(Path(self.info["stats"]).read_text())
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the lab process has used so far (/proc/<pid>/stat, Linux)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Fleet:
@@ -99,3 +105,6 @@ class Fleet:
             for name, value in server.stats().items():
                 total[name] = total.get(name, 0) + value
         return total
+
+    def cpu_seconds(self, servers: list[LabServer]) -> float:
+        return sum(server.cpu_seconds() for server in servers)
