@@ -41,6 +41,7 @@ import time
 from ansible import constants as C
 from ansible.errors import AnsibleConnectionFailure
 from ansible.release import __version__ as ansible_version
+from ansible.module_utils.common.text.converters import to_bytes
 from ansible.module_utils.connection import Connection as RpcConnection, ConnectionError as RpcError
 from ansible.plugins.connection import NetworkConnectionBase
 from ansible.utils.display import Display
@@ -435,13 +436,16 @@ def _control_socket_path(context, playbook_pid):
     task's worker about 35 ms, as much as the rest of this plugin. Should a release name sockets another
     way, the first task of a host fails in _attach (the socket ansible-connection reports is compared with
     this one), and a unit test compares both on every release CI runs.
+
+    Encoded with to_bytes as ansible-core does: a user read from an inventory file that is not UTF-8 holds
+    surrogates, which str.encode refuses.
     """
     parts = [str(context.remote_addr), str(context.port), str(context.remote_user)]
     if context.connection:
         parts.append(str(context.connection))
     if playbook_pid:
         parts.append(str(playbook_pid))
-    digest = hashlib.sha1("-".join(parts).encode("utf-8")).hexdigest()[:10]
+    digest = hashlib.sha1(to_bytes("-".join(parts), errors="surrogate_or_strict")).hexdigest()[:10]
     return unfrackpath(os.path.join(unfrackpath(C.PERSISTENT_CONTROL_PATH_DIR), digest))
 
 

@@ -57,15 +57,23 @@ def test_a_missing_internal_is_named_with_what_to_do():
         exchange_session.core_internal('ansible.no_such_module', 'x')
 
 
-@pytest.mark.parametrize('port, connection, pid', [(5985, 'mailflow.exchange.onprem_session', 4242), (None, None, None),
-                                                     (443, 'mailflow.exchange.online_session', None)])
-def test_the_session_names_its_socket_as_this_ansible_core_does(tmp_path, monkeypatch, port, connection, pid):
+@pytest.mark.parametrize('address, port, user, connection, pid', [
+    ('mail1.contoso.com', 5985, 'CONTOSO\\exadmin#tag', 'mailflow.exchange.onprem_session', 4242),
+    ('mail1.contoso.com', None, 'CONTOSO\\exadmin#tag', None, None),
+    ('mail1.contoso.com', 443, 'CONTOSO\\exadmin#tag', 'mailflow.exchange.online_session', None),
+    ('fe80::1%eth0', 5986, '#tag', 'mailflow.exchange.onprem_session', '4242'),
+    ('mäil1.contoso.com', 0, 'CONTOSO\\jürgen#tag', 'mailflow.exchange.onprem_session', '4242'),
+    # A user read from an inventory file that is not UTF-8 (Latin-1 "Jürgen"): Ansible decodes it with
+    # surrogateescape, and ansible-core names the socket from those bytes.
+    ('mail1.contoso.com', 5985, 'CONTOSO\\J\udcfcrgen#tag', 'mailflow.exchange.onprem_session', '4242'),
+])
+def test_the_session_names_its_socket_as_this_ansible_core_does(tmp_path, monkeypatch, address, port, user,
+                                                                 connection, pid):
     """The session computes ssh._create_control_path itself (loading the ssh plugin cost every task): the
     same path as ansible-core's, or sessions would be started again and again."""
     monkeypatch.setattr(exchange_session.C, 'PERSISTENT_CONTROL_PATH_DIR', str(tmp_path))
     context = PlayContext()
-    context.remote_addr, context.port, context.remote_user, context.connection = 'mail1.contoso.com', port, \
-        'CONTOSO\\exadmin#tag', connection
+    context.remote_addr, context.port, context.remote_user, context.connection = address, port, user, connection
     ssh = connection_loader.get('ssh', class_only=True)
     template = ssh._create_control_path(context.remote_addr, context.port, context.remote_user, context.connection,
                                         pid)
