@@ -125,8 +125,9 @@ class Backup:
 
     def _text(self, moment):
         dummy, document, header = self._kept
-        return _export_file().render(document, "%s\nSaved by mailflow.exchange.%s before it changed them (read %s)."
-                                  % (header, self.module_name, moment.strftime("%Y-%m-%d %H:%M:%S UTC")))
+        comment = "%s\nSaved by mailflow.exchange.%s before it changed them (read %s)." % (
+            header, self.module_name, moment.strftime("%Y-%m-%d %H:%M:%S UTC"))
+        return _export_file().render(document, comment)
 
     def result(self):
         return dict(backup_path=self.path) if self.path else {}
