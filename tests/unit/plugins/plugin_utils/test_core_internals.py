@@ -67,8 +67,8 @@ def test_a_missing_internal_is_named_with_what_to_do():
     # surrogateescape, and ansible-core names the socket from those bytes.
     ('mail1.contoso.com', 5985, 'CONTOSO\\J\udcfcrgen#tag', 'mailflow.exchange.onprem_session', '4242'),
 ])
-def test_the_session_names_its_socket_as_this_ansible_core_does(tmp_path, monkeypatch, address, port, user,
-                                                                 connection, pid):
+def test_the_session_names_its_socket_as_this_ansible_core_does(tmp_path, monkeypatch, address, port, user, connection,
+                                                                pid):
     """The session computes ssh._create_control_path itself (loading the ssh plugin cost every task): the
     same path as ansible-core's, or sessions would be started again and again."""
     monkeypatch.setattr(exchange_session.C, 'PERSISTENT_CONTROL_PATH_DIR', str(tmp_path))
