@@ -1,0 +1,8 @@
+# -*- coding: utf-8 -*-
+# Copyright: mailflow.exchange contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The action of mailflow.exchange.exchange_certificate_info: in the worker over onprem_session."""
+
+from __future__ import annotations
+
+from ansible_collections.mailflow.exchange.plugins.plugin_utils.exchange_action import OnPremAction as ActionModule  # noqa: F401 pylint: disable=unused-import
