@@ -6,8 +6,9 @@
 Over the session connection of the module's kind (onprem_session for the on-premises modules,
 online_session for the Exchange Online ones) the module runs inside the task's worker
 (module_in_worker.py): no module process, whose start costs more than the rest of a task that
-changes nothing. Everywhere else, and for a task with ``async`` or an ``environment`` (a module
-process would see it; the worker does not), the module runs as Ansible's default action runs it.
+changes nothing. Everywhere else, and for a task with ``async``, ``become`` or an ``environment`` (a
+module process would have them; the worker does not), the module runs as Ansible's default action
+runs it.
 
 The modules that write also get their backup directory resolved on the controller
 (_backup_directory.py).
@@ -60,7 +61,7 @@ class ExchangeAction(ActionBase):
         """The module's Python path when it runs in the worker, else None."""
         if getattr(self._connection, "transport", None) != SESSION_TRANSPORTS.get(self.kind):
             return None
-        if self._task.async_val or self._compute_environment_string():
+        if self._task.async_val or self._play_context.become or self._compute_environment_string():
             return None
         return module_import_path(getattr(self._task, "resolved_action", None))
 

@@ -12,11 +12,15 @@ trap 'rm -f "$counters_file"' EXIT
 ansible-playbook "${config[@]}" -e counters_file="$counters_file" sessions_closed.yml --tags start "$@"
 ansible-playbook "${config[@]}" session_reuse.yml "$@"
 
-# Ansible's helper starts each session process once (two hosts) and never runs again to find it.
+# Ansible's helper starts each session process once (two hosts) and never runs again to find it; the
+# modules run in the task's worker unless the task has an environment.
 ansible-playbook "${config[@]}" helper_starts.yml -vvvv "$@" >"$counters_file.helper" 2>&1 || {
     cat "$counters_file.helper"; exit 1; }
 test "$(grep -c 'local domain socket does not exist, starting it' "$counters_file.helper")" -eq 2
 test "$(grep -c 'found existing local domain socket' "$counters_file.helper")" -eq 0
+# Twelve module runs in the worker (5 + 5 + 2 loop items), one module process (the task with an environment).
+test "$(grep -c "in the task's worker, over mailflow.exchange" "$counters_file.helper")" -eq 12
+test "$(grep -c 'Using module file .*receive_connector_info' "$counters_file.helper")" -eq 1
 rm -f "$counters_file.helper"
 
 # ansible-playbook resets its persistent connections at the end of a run: no shell is left open.
