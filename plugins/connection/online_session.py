@@ -19,8 +19,10 @@ description:
     served with each other's. The session serves only C(ansible-playbook) and its descendant processes of
     the same user (Linux C(SO_PEERCRED); elsewhere use the modules without this connection), never hands out
     a password or secret, and runs only the cmdlets of this collection's modules.
-  - Modules run on the controller, as with the C(local) connection. Without this connection the modules
-    connect directly, one token per task.
+  - Modules run on the controller. Over this connection each task runs its module inside Ansible's worker
+    process for the task, with no module process of its own; a task with C(async), C(become) or an
+    C(environment) runs it as a module process, as the C(local) connection does. Without this connection the
+    modules connect directly, one token per task.
 author:
   - mailflow.exchange contributors (@mailflow)
 version_added: 0.1.0

@@ -48,8 +48,11 @@ options:
     default: false
 notes:
   - >-
-    Modules still run on the controller: the connection runs them locally, like C(connection: local).
-    Set C(ansible_python_interpreter: "{{ ansible_playbook_python }}") so they use the Python that has pypsrp,
+    Modules still run on the controller, in the Python of C(ansible-playbook): a task runs its module inside
+    Ansible's worker process for the task, without starting a module process (the slowest part of a task
+    that changes nothing). A task with C(async), C(become) or an C(environment) runs its module as a module
+    process instead, like C(connection: local); for those, set
+    C(ansible_python_interpreter: "{{ ansible_playbook_python }}") so they use the Python that has pypsrp,
     msal and cryptography.
   - >-
     One connection process per inventory host keeps the session for the whole run; ansible-playbook closes
