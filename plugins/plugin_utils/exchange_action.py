@@ -53,9 +53,21 @@ class ExchangeAction(ActionBase):
         wrap_async = self._task.async_val and not self._connection.has_native_async
         result = merge_hash(result, self._execute_module(module_args=arguments, task_vars=task_vars,
                                                          wrap_async=wrap_async))
+        self._record_socket(arguments)
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
+
+    def _record_socket(self, module_args):
+        """Leave the session's socket in the task's own arguments, as _execute_module does when it is given them.
+
+        ansible-playbook learns a host's persistent connection only from there
+        (StrategyBase.update_active_connections): ``meta: reset_connection`` and the end of the play reset
+        only the connections it learnt. The module gets a copy of the arguments (the worker's internal keys, a
+        writing module's backup directory), so without this the session would never be reset."""
+        socket_path = module_args.get("_ansible_socket")
+        if socket_path:
+            self._task.args["_ansible_socket"] = socket_path
 
     def _in_worker_import_path(self):
         """The module's Python path when it runs in the worker, else None."""
@@ -68,6 +80,7 @@ class ExchangeAction(ActionBase):
     def _execute_in_worker(self, import_path, arguments, task_vars):
         module_args = dict(arguments)  # the internal keys are added in place
         self._update_module_args(self._task.action, module_args, task_vars)
+        self._record_socket(module_args)
         display.vvv("running %s in the task's worker, over %s" % (self._task.resolved_action, self._connection.transport),
                     host=self._play_context.remote_addr)
         stdout, rc = module_output(import_path, module_args)
