@@ -76,14 +76,15 @@ def _run_main(import_path):
 def _module_side(json_params):
     """The module-side globals as in a module process, and the worker's own back afterwards (a loop runs
     the module again in the same worker)."""
-    saved = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller)
+    # _PARSED_MODULE_ARGS: AnsibleModule's copy of the arguments, no_log values included, not left behind.
+    saved = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, basic._PARSED_MODULE_ARGS, _internal.is_controller)
     basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = json_params, PROFILE
     _internal.is_controller = False
     _clear_recorded_messages()
     try:
         yield
     finally:
-        basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller = saved
+        basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, basic._PARSED_MODULE_ARGS, _internal.is_controller = saved
         _clear_recorded_messages()
 
 

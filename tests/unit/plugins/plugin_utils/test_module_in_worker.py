@@ -25,6 +25,7 @@ def controller_side(monkeypatch):
     monkeypatch.setattr(_internal, "is_controller", True)
     monkeypatch.setattr(basic, "_ANSIBLE_ARGS", None)
     monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", None)
+    monkeypatch.setattr(basic, "_PARSED_MODULE_ARGS", None)
 
 
 def run(**arguments):
@@ -63,6 +64,12 @@ def test_the_controller_side_is_back_after_each_run():
         assert _internal.is_controller is True
         assert basic._ANSIBLE_ARGS is None
         assert basic._ANSIBLE_PROFILE is None
+        assert basic._PARSED_MODULE_ARGS is None
+
+
+def test_no_copy_of_the_arguments_and_their_secrets_stays_in_the_worker():
+    run(secret=SECRET)
+    assert SECRET not in repr(basic._PARSED_MODULE_ARGS)
 
 
 def test_an_exception_is_a_failed_result_naming_it():
