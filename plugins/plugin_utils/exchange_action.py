@@ -83,8 +83,8 @@ class ExchangeAction(ActionBase):
         self._record_socket(module_args)
         display.vvv("running %s in the task's worker, over %s" % (self._task.resolved_action, self._connection.transport),
                     host=self._play_context.remote_addr)
-        stdout, rc = module_output(import_path, module_args)
-        return result_of(self, stdout, rc)
+        stdout, stderr, rc = module_output(import_path, module_args)
+        return result_of(self, stdout, stderr, rc)
 
 
 class OnPremAction(ExchangeAction):

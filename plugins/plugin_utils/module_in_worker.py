@@ -17,7 +17,8 @@ task and ends after it, through the same doors as a module process:
 
 ansible-core's module side (``basic._ANSIBLE_ARGS``, ``is_controller``, the recorded warnings) has
 no public API for this; ``ansible.module_utils.testing.patch_module_args`` sets the same two
-globals for tests. The make matrix runs the session targets on every supported release.
+globals for tests. session_reuse runs on the default core and on the newest in the matrix; the
+release in between runs the unit tests of this file.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import contextlib
 import importlib
 import io
 import json
+import sys
 import traceback
 
 from ansible.module_utils import _internal, basic
@@ -48,20 +50,30 @@ def module_import_path(resolved_action):
 
 
 def module_output(import_path, module_args):
-    """(stdout, rc) of the module at ``import_path`` run with ``module_args`` (internal keys included)."""
+    """(stdout, stderr, rc) of the module at ``import_path`` run with ``module_args`` (internal keys included).
+
+    The module's stderr is kept as a module process's is: the worker would otherwise show it as a
+    warning after the task (ansible-core's "errantly sent data directly to stderr"), unmasked and
+    even for a no_log task; as a module's stderr it shows only in a failed result (module_stderr)."""
     encoder = get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)
     json_params = json.dumps({"ANSIBLE_MODULE_ARGS": module_args}, cls=encoder).encode()
-    stdout = io.StringIO()
-    with _module_side(json_params), contextlib.redirect_stdout(stdout):
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with _module_side(json_params), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         rc = _run_main(import_path)
-    return stdout.getvalue(), rc
+    return stdout.getvalue(), stderr.getvalue(), rc
 
 
 def _run_main(import_path):
     try:
         importlib.import_module(import_path).main()
     except SystemExit as ended:
-        return ended.code if isinstance(ended.code, int) else 1
+        # As the interpreter ends a process: None is 0, anything else that is no int is printed and is 1.
+        if ended.code is None:
+            return 0
+        if isinstance(ended.code, int):
+            return ended.code
+        print(ended.code, file=sys.stderr)
+        return 1
     except Exception as err:  # pylint: disable=broad-exception-caught
         # What AnsiballZ reports for an exception that escapes a module.
         encoder = get_module_encoder(PROFILE, Direction.MODULE_TO_CONTROLLER)
@@ -93,10 +105,11 @@ def _clear_recorded_messages():
     module_warnings._global_deprecations.clear()  # pylint: disable=protected-access
 
 
-def result_of(action, stdout, rc):
+def result_of(action, stdout, stderr, rc):
     """The task result from a module's printed output, as ActionBase._execute_module makes it."""
     # ansible-core 2.21's _parse_returned_data takes a LowLevelExecuteCommandResult (a TypedDict).
-    command_result = dict(rc=rc, stdout=stdout, stderr="", stdout_lines=stdout.splitlines(), stderr_lines=[])
+    command_result = dict(rc=rc, stdout=stdout, stderr=stderr, stdout_lines=stdout.splitlines(),
+                          stderr_lines=stderr.splitlines())
     parsed = action._parse_returned_data(command_result, PROFILE)  # pylint: disable=protected-access
     if isinstance(parsed, dict):  # ansible-core 2.19 and 2.20
         from ansible.vars.clean import remove_internal_keys

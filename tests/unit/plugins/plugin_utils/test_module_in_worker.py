@@ -30,7 +30,7 @@ def controller_side(monkeypatch):
 
 def run(**arguments):
     arguments.setdefault("name", "Relay")
-    stdout, rc = module_output(FIXTURE, dict(arguments, _ansible_check_mode=True))
+    stdout, _stderr, rc = module_output(FIXTURE, dict(arguments, _ansible_check_mode=True))
     return json.loads(stdout), rc
 
 
@@ -70,6 +70,24 @@ def test_the_controller_side_is_back_after_each_run():
 def test_no_copy_of_the_arguments_and_their_secrets_stays_in_the_worker():
     run(secret=SECRET)
     assert SECRET not in repr(basic._PARSED_MODULE_ARGS)
+
+
+def test_the_modules_stderr_is_its_own_and_not_the_workers(capsys):
+    """The worker shows what reaches its stderr (a write, a Python warning) as a warning after the task, even
+    for a no_log task: a module process's stderr shows only in a failed result."""
+    stdout, stderr, rc = module_output(FIXTURE, dict(name="R", secret=SECRET, outcome="stderr"))
+    assert rc == 0 and json.loads(stdout)["changed"] is False
+    assert stderr == "stderr line (secret %s)\n" % SECRET
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("outcome, expected_rc, expected_stderr", [
+    ("exit-none", 0, ""),
+    ("exit-text", 1, "ended with a text\n"),
+])
+def test_sys_exit_ends_as_a_module_process_would(outcome, expected_rc, expected_stderr):
+    stdout, stderr, rc = module_output(FIXTURE, dict(name="R", outcome=outcome))
+    assert (stdout, stderr, rc) == ("", expected_stderr, expected_rc)
 
 
 def test_an_exception_is_a_failed_result_naming_it():

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ansible.module_utils.basic import AnsibleModule
 
 
@@ -21,5 +23,11 @@ def main():
         module.fail_json(msg="refused %s (secret %s)" % (params["name"], params["secret"]))
     if params["outcome"] == "return":
         return
+    if params["outcome"] == "stderr":
+        sys.stderr.write("stderr line (secret %s)\n" % params["secret"])
+    if params["outcome"] == "exit-none":
+        sys.exit()
+    if params["outcome"] == "exit-text":
+        sys.exit("ended with a text")
     module.exit_json(changed=False, name=params["name"], check_mode=module.check_mode,
                      echoed="the secret is %s" % params["secret"])
