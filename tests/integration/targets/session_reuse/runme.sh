@@ -23,5 +23,8 @@ test "$(grep -c "in the task's worker, over mailflow.exchange" "$counters_file.h
 test "$(grep -c 'Using module file .*receive_connector_info' "$counters_file.helper")" -eq 1
 rm -f "$counters_file.helper"
 
+# meta: reset_connection closes a host's session, after a read and after a writing task with a backup.
+ansible-playbook "${config[@]}" reset_connection.yml "$@"
+
 # ansible-playbook resets its persistent connections at the end of a run: no shell is left open.
 ansible-playbook "${config[@]}" -e counters_file="$counters_file" sessions_closed.yml --tags end "$@"

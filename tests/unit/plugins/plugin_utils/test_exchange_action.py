@@ -38,7 +38,7 @@ def action(cls, transport="mailflow.exchange.onprem_session", environment=""):
 def test_in_the_worker_the_task_records_the_socket(cls, monkeypatch):
     """StrategyBase.update_active_connections reads it from the task's args: meta: reset_connection and the
     end of the play reset only the connections recorded so."""
-    monkeypatch.setattr(exchange_action, "module_output", mock.Mock(return_value=('{"changed": false}', 0)))
+    monkeypatch.setattr(exchange_action, "module_output", mock.Mock(return_value=('{"changed": false}', '', 0)))
     monkeypatch.setattr(exchange_action, "result_of", mock.Mock(return_value=dict(changed=False)))
     plugin = action(cls)
     with mock.patch("ansible.plugins.action.ActionBase.run", return_value={}):
