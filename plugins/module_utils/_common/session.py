@@ -29,6 +29,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors i
     ExchangeOutcomeUnknown,
 )
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import applied_writes
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import is_read
 
 ONPREM = "onprem"
 ONLINE = "online"
@@ -173,6 +174,18 @@ def error_from_data(data):
 # --- the module's end -------------------------------------------------------------
 
 
+def _session_failure(kind, commands, err):
+    """The error for a request the connection process never answered (it died, or
+    persistent_command_timeout ran out while it worked): whether the cmdlets ran is unknown. With a
+    write among them it is ExchangeOutcomeUnknown, so the module reads again instead of repeating it
+    (outcome.py) and a failure result names the write."""
+    writes = [cmdlet for cmdlet, _parameters in commands if not is_read(cmdlet)]
+    cmdlet = writes[-1] if writes else commands[-1][0]
+    error_class = ExchangeOutcomeUnknown if writes else ExchangeConnectionError
+    return error_class("the Exchange session (%s_session) failed, the outcome of %s is unknown: %s"
+                       % (kind, cmdlet, err), cmdlet=cmdlet)
+
+
 class SessionClient:
     """invoke()/invoke_pipeline()/close() like OnPremClient and OnlineClient, over the session.
 
@@ -209,10 +222,7 @@ class SessionClient:
         try:
             answer = from_data(getattr(Connection(self._socket_path), INVOKE_METHOD)(request))
         except RpcError as err:
-            # The connection process itself failed (e.g. persistent_command_timeout): whether the
-            # cmdlet ran is unknown, so nothing is repeated.
-            raise ExchangeConnectionError("the Exchange session (%s_session) failed, the outcome of %s is "
-                                          "unknown: %s" % (self._kind, commands[-1][0], err)) from None
+            raise _session_failure(self._kind, commands, err) from None
         for text in answer.get("warnings") or []:
             self.warnings.append(text)
             if self._warn:

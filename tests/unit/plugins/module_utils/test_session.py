@@ -244,11 +244,22 @@ def test_session_client_raises_the_error_the_session_met(serve):
     assert str(raised.value) == str(error)
 
 
-def test_a_dead_socket_is_an_unknown_outcome(tmp_path):
+@pytest.mark.parametrize("commands, unknown_write", [
+    ([("Set-ReceiveConnector", {"Identity": "x"})], "Set-ReceiveConnector"),
+    ([("Get-ADPermission", {"Identity": "x"}), ("Add-ADPermission", {"Identity": "x"})], "Add-ADPermission"),
+    ([("Get-ReceiveConnector", {"Identity": "x"})], None),
+])
+def test_a_session_that_never_answers_leaves_a_writes_outcome_unknown(tmp_path, commands, unknown_write):
+    """A write the connection process never answered is ExchangeOutcomeUnknown naming the write (the module
+    reads again, never repeats it); a read is a plain connection error."""
+    from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeOutcomeUnknown
+
     path = str(tmp_path / "gone.sock")
     socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).bind(path)  # exists, nobody listens
-    with pytest.raises(ExchangeConnectionError, match="outcome of Set-ReceiveConnector is unknown"):
-        session.SessionClient(path, session.ONPREM).invoke("Set-ReceiveConnector", {"Identity": "x"})
+    with pytest.raises(ExchangeConnectionError, match="outcome of %s is unknown" % (unknown_write or commands[-1][0])) as raised:
+        session.SessionClient(path, session.ONPREM).invoke_pipeline(commands)
+    assert isinstance(raised.value, ExchangeOutcomeUnknown) is bool(unknown_write)
+    assert raised.value.cmdlet == (unknown_write or commands[-1][0])
     os.unlink(path)
 
 
