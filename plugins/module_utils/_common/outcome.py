@@ -13,7 +13,11 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError, ExchangeOutcomeUnknown
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import (
+    ExchangeConnectionError,
+    ExchangeError,
+    ExchangeOutcomeUnknown,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import is_read
 
 # One re-read after an unknown outcome; a second unknown outcome fails the task.
@@ -33,6 +37,12 @@ def run_rereading(task: Callable[[], dict], warn: Callable[[str], None] | None =
             if warn:
                 warn("%s; reading the object again to decide what is still to do" % err)
             continue
+        except ExchangeConnectionError as err:
+            if not unknown:
+                raise
+            # The read again could not tell either: the first write's outcome stays unknown.
+            raise ExchangeOutcomeUnknown("whether Exchange applied it is unknown (it is not sent again), and "
+                                         "reading the object again failed: %s" % err, cmdlet=unknown[0]) from None
         if unknown:
             result["changed"] = True
             result["reread_after"] = unknown

@@ -180,10 +180,11 @@ def _session_failure(kind, commands, err):
     write among them it is ExchangeOutcomeUnknown, so the module reads again instead of repeating it
     (outcome.py) and a failure result names the write."""
     writes = [cmdlet for cmdlet, _parameters in commands if not is_read(cmdlet)]
-    cmdlet = writes[-1] if writes else commands[-1][0]
-    error_class = ExchangeOutcomeUnknown if writes else ExchangeConnectionError
-    return error_class("the Exchange session (%s_session) failed, the outcome of %s is unknown: %s"
-                       % (kind, cmdlet, err), cmdlet=cmdlet)
+    if not writes:
+        return ExchangeConnectionError("the Exchange session (%s_session) did not answer: %s" % (kind, err),
+                                       cmdlet=commands[-1][0])
+    return ExchangeOutcomeUnknown("the Exchange session (%s_session) did not answer, so whether Exchange applied "
+                                  "it is unknown (it is not sent again): %s" % (kind, err), cmdlet=writes[-1])
 
 
 class SessionClient:

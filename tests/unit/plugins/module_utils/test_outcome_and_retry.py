@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError, ExchangeOutcomeUnknown
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import (
+    ExchangeConnectionError,
+    ExchangeError,
+    ExchangeOutcomeUnknown,
+)
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import failure_result, run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import Backoff, all_reads, is_read
 
@@ -56,6 +60,32 @@ def test_a_second_unknown_outcome_fails():
 
     with pytest.raises(ExchangeOutcomeUnknown):
         run_rereading(task)
+
+
+def test_a_read_again_that_fails_to_connect_leaves_the_first_write_unknown():
+    def task():
+        if not task.calls:
+            task.calls.append(1)
+            raise ExchangeOutcomeUnknown("lost", cmdlet="Set-ReceiveConnector")
+        raise ExchangeConnectionError("the session is gone", cmdlet="Get-ReceiveConnector")
+
+    task.calls = []
+    with pytest.raises(ExchangeOutcomeUnknown) as raised:
+        run_rereading(task)
+    assert raised.value.cmdlet == "Set-ReceiveConnector"
+    assert str(raised.value) == ("Set-ReceiveConnector failed: whether Exchange applied it is unknown (it is not sent "
+                                 "again), and reading the object again failed: Get-ReceiveConnector failed: the "
+                                 "session is gone")
+    assert failure_result(raised.value, _Client())["outcome_unknown"] == "Set-ReceiveConnector"
+
+
+def test_a_connection_error_before_any_write_stays_itself():
+    def task():
+        raise ExchangeConnectionError("refused", cmdlet="Get-ReceiveConnector")
+
+    with pytest.raises(ExchangeConnectionError) as raised:
+        run_rereading(task)
+    assert not isinstance(raised.value, ExchangeOutcomeUnknown)
 
 
 def test_other_errors_are_not_rerun():
