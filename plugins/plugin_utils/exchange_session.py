@@ -51,6 +51,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors i
     ExchangeConnectionError,
     ExchangeError,
 )
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import broken_off
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import all_reads
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.session import (
     error_to_data,
@@ -339,10 +340,12 @@ class ExchangeSession(NetworkConnectionBase):
         except ExchangeError:
             raise
         except Exception as exc:  # pylint: disable=broad-except
-            # A client in a state we do not know (e.g. a pool left half-way by a timeout).
-            raise ExchangeConnectionError("the %s session failed while running %s, so its outcome is unknown: "
-                                          "%s: %s" % (self.kind, commands[-1][0], type(exc).__name__,
-                                                      self._masked(str(exc)))) from None
+            # A client in a state we do not know (e.g. a pool left half-way by a timeout, or
+            # ansible-connection's persistent_command_timeout alarm raised inside the call).
+            self._client = None
+            client.close_after_failure()
+            raise broken_off(commands, "the %s session" % self.kind,
+                             "%s: %s" % (type(exc).__name__, self._masked(str(exc)))) from None
         finally:
             # The session lives for the whole play: keep nothing per call (the module's end
             # records its own applied writes).

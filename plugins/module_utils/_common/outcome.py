@@ -58,6 +58,18 @@ def failure_result(err: ExchangeError, client: object) -> dict:
     return result
 
 
+def broken_off(commands: Iterable[tuple[str, dict]], who: str, reason: str) -> ExchangeConnectionError:
+    """The error for a call of ``[(cmdlet, parameters), ...]`` that broke off before its answer: with a write
+    among the cmdlets ExchangeOutcomeUnknown naming the (last) write, so the module reads the object again
+    rather than failing or sending it again; a read is a plain connection error."""
+    commands = list(commands)
+    writes = [cmdlet for cmdlet, _parameters in commands if not is_read(cmdlet)]
+    if not writes:
+        return ExchangeConnectionError("%s failed while running %s: %s" % (who, commands[-1][0], reason))
+    return ExchangeOutcomeUnknown("%s failed while it ran, so whether Exchange applied it is unknown (it is not "
+                                  "sent again): %s" % (who, reason), cmdlet=writes[-1])
+
+
 def applied_writes(commands: Iterable[tuple[str, dict]]) -> list[dict]:
     """Failure-result entries for the writes of ``[(cmdlet, parameters), ...]`` that Exchange confirmed:
     the cmdlet, its object and which parameters (never their values: they may hold secrets)."""

@@ -28,8 +28,7 @@ from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors i
     ExchangeError,
     ExchangeOutcomeUnknown,
 )
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import applied_writes
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.retry import is_read
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import applied_writes, broken_off
 
 ONPREM = "onprem"
 ONLINE = "online"
@@ -174,19 +173,6 @@ def error_from_data(data):
 # --- the module's end -------------------------------------------------------------
 
 
-def _session_failure(kind, commands, err):
-    """The error for a request the connection process never answered (it died, or
-    persistent_command_timeout ran out while it worked): whether the cmdlets ran is unknown. With a
-    write among them it is ExchangeOutcomeUnknown, so the module reads again instead of repeating it
-    (outcome.py) and a failure result names the write."""
-    writes = [cmdlet for cmdlet, _parameters in commands if not is_read(cmdlet)]
-    if not writes:
-        return ExchangeConnectionError("the Exchange session (%s_session) did not answer: %s" % (kind, err),
-                                       cmdlet=commands[-1][0])
-    return ExchangeOutcomeUnknown("the Exchange session (%s_session) did not answer, so whether Exchange applied "
-                                  "it is unknown (it is not sent again): %s" % (kind, err), cmdlet=writes[-1])
-
-
 class SessionClient:
     """invoke()/invoke_pipeline()/close() like OnPremClient and OnlineClient, over the session.
 
@@ -223,7 +209,8 @@ class SessionClient:
         try:
             answer = from_data(getattr(Connection(self._socket_path), INVOKE_METHOD)(request))
         except RpcError as err:
-            raise _session_failure(self._kind, commands, err) from None
+            # The connection process never answered (it died, or persistent_command_timeout ran out).
+            raise broken_off(commands, "the Exchange session (%s_session)" % self._kind, err) from None
         for text in answer.get("warnings") or []:
             self.warnings.append(text)
             if self._warn:

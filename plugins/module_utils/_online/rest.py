@@ -257,6 +257,10 @@ class OnlineClient:
     def __exit__(self, *exc_info):
         self.close()
 
+    def close_after_failure(self):
+        """close() for a client whose call broke off: the service holds nothing of it to release."""
+        self.close()
+
     def close(self):
         if self._session is not None:
             self._session.close()

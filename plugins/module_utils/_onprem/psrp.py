@@ -168,6 +168,11 @@ class OnPremClient:
             transport.encryption = None
         self.close()
 
+    def close_after_failure(self):
+        """close() for a client whose call broke off half-way (an exception from outside, e.g. a timeout
+        alarm): the shell is deleted over a new connection, not left counting against the runspace limit."""
+        self._drop_pool()
+
     def close(self):
         if self._pool is not None:
             pool, self._pool = self._pool, None

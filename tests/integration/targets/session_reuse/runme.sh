@@ -26,5 +26,8 @@ rm -f "$counters_file.helper"
 # meta: reset_connection closes a host's session, after a read and after a writing task with a backup.
 ansible-playbook "${config[@]}" reset_connection.yml "$@"
 
+# A write broken off by persistent_command_timeout is read again, never sent again.
+ansible-playbook "${config[@]}" unknown_outcome.yml "$@"
+
 # ansible-playbook resets its persistent connections at the end of a run: no shell is left open.
 ansible-playbook "${config[@]}" -e counters_file="$counters_file" sessions_closed.yml --tags end "$@"

@@ -44,6 +44,9 @@ class StandInClient:
     def close(self):
         self.closed = True
 
+    def close_after_failure(self):
+        self.closed = "after failure"
+
 
 class ScriptedSession(ExchangeSession):
     """A session whose clients follow ``scripts`` (one list of outcomes per client it opens)."""
@@ -162,10 +165,19 @@ def test_an_unexpected_failure_drops_the_client_and_reports_an_unknown_outcome()
     session = ScriptedSession([[["first"], RuntimeError("pool in a strange state")], [["second"]]])
     invoke(session, GET)
     answer = invoke(session, SET)
-    assert answer["error"]["connection"] is True
-    assert "outcome is unknown" in answer["error"]["message"]
+    assert answer["error"]["outcome_unknown"] is True and answer["error"]["cmdlet"] == "Set-ReceiveConnector"
+    assert "whether Exchange applied it is unknown" in answer["error"]["message"]
     assert "RuntimeError: pool in a strange state" in answer["error"]["message"]
+    assert session.clients[0].closed == "after failure"  # its shell deleted over a new connection
     assert invoke(session, GET)["output"] == ["second"]
+    assert len(session.clients) == 2  # the write was not sent again
+
+
+def test_an_unexpected_failure_of_a_read_is_a_connection_error_and_the_read_is_repeated_once():
+    session = ScriptedSession([[["first"], RuntimeError("command timeout triggered")], [["again"]]])
+    invoke(session, GET)
+    assert invoke(session, GET)["output"] == ["again"]
+    assert session.clients[1].calls == [[GET]]
 
 
 def test_bad_settings_are_an_error_answer():
