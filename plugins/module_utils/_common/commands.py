@@ -43,8 +43,8 @@ def render_value(value):
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, dict):
-        return "@{%s}" % "; ".join("%s=%s" % (key, render_value(item)) for key, item in value.items()
-                                   if not str(key).startswith(_ANNOTATION_PREFIX))
+        return "@{%s}" % "; ".join("%s=%s" % (key, MASK if is_secret_parameter(key) else render_value(item))
+                                   for key, item in value.items() if not str(key).startswith(_ANNOTATION_PREFIX))
     if isinstance(value, (list, tuple)):
         return ",".join(render_value(item) for item in value) if value else "@()"
     return "'%s'" % _SINGLE_QUOTES.sub(r"\1\1", str(value))

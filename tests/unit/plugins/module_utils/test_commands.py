@@ -81,6 +81,11 @@ def test_a_parameter_that_may_hold_a_secret_is_masked(name):
     assert line == "New-Thing -Name 'n' -%s %s" % (name, MASK)
 
 
+def test_a_secret_named_key_inside_a_hashtable_is_masked_too():
+    line = render_command("Set-Thing", {"Settings": {"Add": "x", "Password": "Hunter2-Secret"}})
+    assert line == "Set-Thing -Settings @{Add='x'; Password=%s}" % MASK
+
+
 def test_a_pipeline_is_one_line():
     assert render_pipeline([("Get-ReceiveConnector", {"Identity": "a"}), ("Set-ReceiveConnector", {"Enabled": False})]) \
         == "Get-ReceiveConnector -Identity 'a' | Set-ReceiveConnector -Enabled:$false"
