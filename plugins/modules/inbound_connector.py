@@ -255,7 +255,7 @@ outcome_unknown:
 
 from ansible_collections.mailflow.exchange.plugins.module_utils._common import engine, list_edit
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.argspec import arguments_as_written
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError, ExchangeOutcomeUnknown
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.outcome import run_rereading
 from ansible_collections.mailflow.exchange.plugins.module_utils._common.table_task import TableObjectTask, refuse
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector.api import (
@@ -310,8 +310,15 @@ class InboundConnectorTask(TableObjectTask):
         super().__init__(module, client, desired, edits)
         self.label = "the connector %r" % desired["name"]
         self.allow_unrestricted = module.params["allow_unrestricted"]
+        # Whether this task sent New-InboundConnector already: run again after its outcome was unknown
+        # (outcome.run_rereading), the connector it may have made is waited for, and is its own.
+        self.sent_new = False
 
     def read(self):
+        if self.sent_new:
+            # Reading again after New-InboundConnector's answer was lost: a read may miss the connector it made
+            # (replication), and New- must not be sent again on that miss; wait (bounded) for it to show.
+            return read_until(self.client, self.desired["name"], lambda found: found is not None)
         return get_connector(self.client, self.desired["name"])
 
     def values(self, obj):
@@ -346,6 +353,7 @@ class InboundConnectorTask(TableObjectTask):
             refuse(["creating connector %r needs %s" % (self.desired["name"], " and ".join(missing))])
         check_rules(engine.merged(NEW_CONNECTOR_DEFAULTS, self.desired), self.allow_unrestricted)
         new_parameters = engine.parameters(self.desired, ROWS, list(self.desired), on_new=True)[0]
+        sent_before, self.sent_new = self.sent_new, True
         try:
             # Only the connector asked for is reported as created; anything else it printed is not trusted.
             created = [obj for obj in self.client.invoke("New-InboundConnector", new_parameters)
@@ -355,6 +363,15 @@ class InboundConnectorTask(TableObjectTask):
                 raise
             # The first read missed a connector that exists (replication): read it and update it instead.
             existing = read_until(self.client, self.desired["name"], lambda found: found is not None)
+            if sent_before:
+                # It is the one this task's first New-InboundConnector made (its answer was lost): the backup,
+                # no connector before the task, is right as it is.
+                if existing is None:
+                    raise ExchangeOutcomeUnknown(
+                        "whether Exchange Online applied it is unknown: its answer was lost, New-InboundConnector "
+                        "now says connector %r exists, and reading it again does not show it yet"
+                        % self.desired["name"], cmdlet="New-InboundConnector") from None
+                return self._update_found(existing)
             if existing is None:
                 # The backup says the connector did not exist, and Exchange says it does: applied, it would remove
                 # a connector this task never made.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeError, ExchangeOutcomeUnknown
 from ansible_collections.mailflow.exchange.plugins.module_utils._inbound_connector import api as inbound_api
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml, psobject
 from ansible_collections.mailflow.exchange.plugins.modules import inbound_connector, receive_connector
@@ -228,3 +228,84 @@ def test_receive_connector_refuses_to_widen_an_anonymous_relay_whatever_shape_th
     result = _rc(capsys, remote_ip_ranges=["0.0.0.0/0"])
     assert result["failed"] is True and "Nothing was changed" in result["msg"]
     assert client.writes == []
+
+
+def test_inbound_connector_read_again_after_an_unknown_creation_waits_for_it_never_sends_new_again(
+        fake, capsys, tmp_path, monkeypatch):
+    # New-InboundConnector applied, its answer lost (a reset, a gateway timeout, a session broken off); the reads
+    # lag behind the write (replication). Reading again must find the connector made, not send New- a second time,
+    # and the backup stays what the first read saw: no connector (applied, it removes the one this task made).
+    monkeypatch.setattr(inbound_api, "REPLICATION_BACKOFF", dict(attempts=6, base=0.0, cap=0.0, total=1.0))
+    state = dict(connector=None, lagging_reads=2)
+
+    def handler(cmdlet, parameters):
+        if cmdlet == "New-InboundConnector":
+            if state["connector"] is not None:
+                raise ExchangeError("An inbound connector with the name 'Relay' already exists.", cmdlet=cmdlet)
+            state["connector"] = dict(INBOUND)
+            raise ExchangeOutcomeUnknown("the connection failed while New-InboundConnector was under way",
+                                         cmdlet=cmdlet)
+        if cmdlet == "Get-InboundConnector" and state["connector"] is not None and state["lagging_reads"]:
+            state["lagging_reads"] -= 1
+            return []
+        return _inbound_handler(state)(cmdlet, parameters)
+
+    client = fake(handler)
+    result = _ic(capsys, connector_type="OnPremises", sender_domains=["*"], sender_ip_addresses=["203.0.113.10"],
+                 backup=True, backup_options=dict(dir_path=str(tmp_path)))
+    assert result.get("failed") is not True, result
+    assert [cmdlet for cmdlet, dummy in client.writes] == ["New-InboundConnector"]
+    assert result["changed"] is True and result["reread_after"] == ["New-InboundConnector"]
+    assert result["connector"]["sender_ip_addresses"] == ["203.0.113.10"]
+    assert "state: absent" in Path(result["backup_path"]).read_text(encoding="utf-8")
+
+
+def test_inbound_connector_keeps_the_backup_of_no_connector_when_its_own_creation_says_already_exists(
+        fake, capsys, tmp_path, monkeypatch):
+    # The read again never shows the connector within its bounds and New-InboundConnector, sent again, says it
+    # exists: it is the one this task's first New- made, so the backup saying "absent" is right and stays.
+    monkeypatch.setattr(inbound_api, "REPLICATION_BACKOFF", dict(attempts=2, base=0.0, cap=0.0, total=1.0))
+    state = dict(connector=None, lagging_reads=2)
+
+    def handler(cmdlet, parameters):
+        if cmdlet == "New-InboundConnector":
+            if state["connector"] is not None:
+                raise ExchangeError("An inbound connector with the name 'Relay' already exists.", cmdlet=cmdlet)
+            state["connector"] = dict(INBOUND)
+            raise ExchangeOutcomeUnknown("the connection failed while New-InboundConnector was under way",
+                                         cmdlet=cmdlet)
+        if cmdlet == "Get-InboundConnector" and state["connector"] is not None and state["lagging_reads"]:
+            state["lagging_reads"] -= 1
+            return []
+        return _inbound_handler(state)(cmdlet, parameters)
+
+    fake(handler)
+    result = _ic(capsys, connector_type="OnPremises", sender_domains=["*"], sender_ip_addresses=["203.0.113.10"],
+                 backup=True, backup_options=dict(dir_path=str(tmp_path)))
+    assert result.get("failed") is not True, result
+    assert result["changed"] is True
+    assert "state: absent" in Path(result["backup_path"]).read_text(encoding="utf-8")
+
+
+def test_inbound_connector_that_never_shows_after_its_unknown_creation_fails_naming_it_and_keeps_the_backup(
+        fake, capsys, tmp_path, monkeypatch):
+    # Exchange says the connector exists, no read shows it: the creation's outcome stays unknown, and the backup
+    # (no connector before the task) is the one to restore from, not discarded.
+    monkeypatch.setattr(inbound_api, "REPLICATION_BACKOFF", dict(attempts=2, base=0.0, cap=0.0, total=1.0))
+    state = dict(connector=None)
+
+    def handler(cmdlet, parameters):
+        if cmdlet == "New-InboundConnector":
+            if state["connector"] is not None:
+                raise ExchangeError("An inbound connector with the name 'Relay' already exists.", cmdlet=cmdlet)
+            state["connector"] = dict(INBOUND)
+            raise ExchangeOutcomeUnknown("the connection failed while New-InboundConnector was under way",
+                                         cmdlet=cmdlet)
+        return []  # the reads never show it
+
+    fake(handler)
+    result = _ic(capsys, connector_type="OnPremises", sender_domains=["*"], sender_ip_addresses=["203.0.113.10"],
+                 backup=True, backup_options=dict(dir_path=str(tmp_path)))
+    assert result["failed"] is True and result["outcome_unknown"] == "New-InboundConnector"
+    assert "state: absent" in Path(result["backup_path"]).read_text(encoding="utf-8")
+
