@@ -255,12 +255,17 @@ class PermissionTask:
         self.principal = principal
         self.rights = rights  # a RightsEdit
         self.connector = None
+        # The rights before the task, as its first run read them: a run again after a write's outcome was
+        # unknown (outcome.run_rereading) may read the task's own write, and the diff shows the whole change.
+        self.first_before = None
 
     def run(self):
         self.connector = self._read_connector()
         aces = read_aces(self.client, self.connector)
         self.principal = self._resolve_principal(aces)
         before = explicit_rights(aces, self.principal)
+        if self.first_before is None:
+            self.first_before = before
         self.module.backup.keep(*permission_backup(self.server, self.name, self.principal, before, self._ranges(),
                                                    self.module.params["relay_max_addresses"]))
         inherited = inherited_rights(aces, self.principal)
@@ -293,7 +298,7 @@ class PermissionTask:
             permissions=[ace.as_dict() for ace in aces if self.principal.matches(ace.user, ace.sid)],
         )
         if self.module._diff:
-            result["diff"] = dict(before=dict(extended_rights=before), after=dict(extended_rights=after))
+            result["diff"] = dict(before=dict(extended_rights=self.first_before), after=dict(extended_rights=after))
         return result
 
     def _resolve_principal(self, aces):

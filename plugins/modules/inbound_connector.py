@@ -386,6 +386,7 @@ class InboundConnectorTask(TableObjectTask):
         """Update a connector the first read missed."""
         self.object = existing
         current = connector_values(existing)
+        self.note_before(current)
         self.keep_backup(current)
         self.resolve_edits(current)
         return self.update(current)

@@ -36,6 +36,10 @@ class TableObjectTask:
         self.resolved = {}
         self.object = None  # as read; writes address it (write_identity)
         self.label = None  # the object in messages
+        # How often run() started: more than once after a write's outcome was unknown (outcome.run_rereading).
+        self.runs = 0
+        # The object's values before the task changed it, as the first run found them (the diff's before).
+        self.first_before = None
 
     # --- what a table object supplies ------------------------------------------------------------
 
@@ -85,8 +89,10 @@ class TableObjectTask:
     # --- the steps ---------------------------------------------------------------------------------
 
     def run(self):
+        self.runs += 1
         self.object = self.read()
         current = None if self.object is None else self.values(self.object)
+        self.note_before(current)
         self.keep_backup(current)
         if self.module.params["state"] == "absent":
             return self.absent(current)
@@ -95,6 +101,12 @@ class TableObjectTask:
         if current is None:
             return self.create()
         return self.update(current)
+
+    def note_before(self, current):
+        """Keep ``current`` as the object before the task, in its first run only: a run again after a write's
+        outcome was unknown may read the task's own write."""
+        if self.runs <= 1:
+            self.first_before = current
 
     def resolve_edits(self, current):
         """Edits (add/remove) become the lists they make of ``current``, so every rule judges the result."""
@@ -143,6 +155,9 @@ class TableObjectTask:
     def result(self, changed, before, after):
         result = {"changed": changed, self.result_key: engine.readable_values(after, self.rows)}
         if self.module._diff:
+            if self.runs > 1:
+                # Run again after a write's outcome was unknown: the diff shows the whole change of the task.
+                before = self.first_before or {}
             result["diff"] = dict(before=engine.readable_values(before, self.rows),
                                   after=engine.readable_values(after, self.rows))
         return result

@@ -309,3 +309,21 @@ def test_inbound_connector_that_never_shows_after_its_unknown_creation_fails_nam
     assert result["failed"] is True and result["outcome_unknown"] == "New-InboundConnector"
     assert "state: absent" in Path(result["backup_path"]).read_text(encoding="utf-8")
 
+
+def test_the_diff_after_reading_again_shows_the_object_before_the_write(fake, capsys):
+    # Set-InboundConnector applied, its answer lost: the read again finds nothing left to do, but the task did
+    # change the connector, and its diff shows it as the first read found it.
+    state = dict(connector=dict(INBOUND), lost=True)
+
+    def handler(cmdlet, parameters):
+        result = _inbound_handler(state)(cmdlet, parameters)
+        if cmdlet == "Set-InboundConnector" and state.pop("lost", False):
+            raise ExchangeOutcomeUnknown("the connection failed while Set-InboundConnector was under way",
+                                         cmdlet=cmdlet)
+        return result
+
+    client = fake(handler)
+    result = _ic(capsys, require_tls=True, _ansible_diff=True)
+    assert result["changed"] is True and result["reread_after"] == ["Set-InboundConnector"]
+    assert len(client.writes) == 1
+    assert result["diff"]["before"]["require_tls"] is False and result["diff"]["after"]["require_tls"] is True

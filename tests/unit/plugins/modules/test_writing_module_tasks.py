@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.mailflow.exchange.plugins.module_utils._common.errors import ExchangeOutcomeUnknown
 from ansible_collections.mailflow.exchange.plugins.module_utils._values import clixml, psobject
 from ansible_collections.mailflow.exchange.plugins.modules import ad_permission, receive_connector_certificate
 # The fixtures are used by name.
@@ -195,3 +196,22 @@ def test_ad_permission_refuses_entries_of_a_connector_whose_name_only_lowers_ali
     result = _grant(capsys, connector="Relay k")
     assert result["failed"] is True and "permissions of another object" in result["msg"]
     assert client.writes == []
+
+
+def test_ad_permission_diff_after_reading_again_shows_the_rights_before_the_write(fake, connectors, capsys):
+    # Add-ADPermission applied, its answer lost: the read again finds the right held (nothing is sent again), and
+    # the diff shows what the task changed, from the first read.
+    connector = connectors[4]
+    aces = []
+
+    def handler(cmdlet, parameters):
+        if cmdlet == "Add-ADPermission" and not aces:
+            aces.append(_ace(connector, RELAY_SID, parameters["ExtendedRights"]))
+            raise ExchangeOutcomeUnknown("the connection failed while Add-ADPermission was under way", cmdlet=cmdlet)
+        return _permission_handler(connector, aces)(cmdlet, parameters)
+
+    client = fake(handler)
+    result = _grant(capsys, _ansible_diff=True)
+    assert result["changed"] is True and result["reread_after"] == ["Add-ADPermission"]
+    assert [cmdlet for cmdlet, _parameters in client.writes] == ["Add-ADPermission"]
+    assert result["diff"] == dict(before=dict(extended_rights=[]), after=dict(extended_rights=[SUBMIT]))
