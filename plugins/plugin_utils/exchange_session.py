@@ -344,8 +344,12 @@ class ExchangeSession(NetworkConnectionBase):
             # ansible-connection's persistent_command_timeout alarm raised inside the call).
             self._client = None
             client.close_after_failure()
-            raise broken_off(commands, "the %s session" % self.kind,
-                             "%s: %s" % (type(exc).__name__, self._masked(str(exc)))) from None
+            error = broken_off(commands, "the %s session" % self.kind,
+                               "%s: %s" % (type(exc).__name__, self._masked(str(exc))))
+            # Never run again in this request, not even a read: ansible-connection's alarm rings once per
+            # request, so nothing would bound a repeat (pypsrp polls a running pipeline for ever).
+            error.repeatable = False
+            raise error from None
         finally:
             # The session lives for the whole play: keep nothing per call (the module's end
             # records its own applied writes).
@@ -362,6 +366,8 @@ class ExchangeSession(NetworkConnectionBase):
 
     @staticmethod
     def _may_repeat(error, commands):
+        if not getattr(error, "repeatable", True):
+            return False
         return error.command_not_run or all_reads(commands)
 
     def _current_client(self):

@@ -9,6 +9,8 @@ the code under test is the session's own decision and bookkeeping.
 from __future__ import annotations
 
 import json
+import signal
+import time
 
 import pytest
 from ansible.playbook.play_context import PlayContext
@@ -173,11 +175,54 @@ def test_an_unexpected_failure_drops_the_client_and_reports_an_unknown_outcome()
     assert len(session.clients) == 2  # the write was not sent again
 
 
-def test_an_unexpected_failure_of_a_read_is_a_connection_error_and_the_read_is_repeated_once():
-    session = ScriptedSession([[["first"], RuntimeError("command timeout triggered")], [["again"]]])
+def test_an_unexpected_failure_of_a_read_is_a_connection_error_not_repeated_at_once():
+    session = ScriptedSession([[["first"], RuntimeError("command timeout triggered")], [["next call"]]])
     invoke(session, GET)
-    assert invoke(session, GET)["output"] == ["again"]
-    assert session.clients[1].calls == [[GET]]
+    answer = invoke(session, GET)
+    assert answer["error"]["connection"] is True and answer["error"]["outcome_unknown"] is False
+    assert "failed while running Get-ReceiveConnector: RuntimeError: command timeout triggered" \
+        in answer["error"]["message"]
+    assert len(session.clients) == 1 and session.clients[0].closed == "after failure"
+    # The next call opens a new session.
+    assert invoke(session, GET)["output"] == ["next call"]
+
+
+class SlowClient(StandInClient):
+    """Each call takes ``seconds`` and notes whether a timer was set to break it off."""
+
+    def __init__(self, seconds):
+        super().__init__([])
+        self.seconds = seconds
+        self.timer_set = []
+
+    def invoke_pipeline(self, commands):
+        self.calls.append(commands)
+        self.timer_set.append(signal.getitimer(signal.ITIMER_REAL)[0] > 0)
+        time.sleep(self.seconds)
+        return ["late"]
+
+
+def test_a_read_broken_off_by_the_command_timeout_is_not_run_again_without_one(monkeypatch):
+    # ansible-connection arms SIGALRM (persistent_command_timeout) once per request; its handler raises inside the
+    # call. The alarm has rung: a read run again in the same request would run with no time limit at all (pypsrp
+    # polls a running pipeline for ever), so the request ends there with a connection error.
+    def command_timeout(signum, frame):
+        raise Exception("command timeout triggered, timeout value is 0.05 secs.")  # pylint: disable=broad-exception-raised
+
+    session = ScriptedSession([[["first"]]])
+    invoke(session, GET)  # the session serves a call: the next one is on a reused client
+    slow = SlowClient(0.3)
+    monkeypatch.setattr(session, "_new_client", lambda params, warn: session.clients.append(slow) or slow)
+    session._client = slow  # pylint: disable=protected-access
+    previous = signal.signal(signal.SIGALRM, command_timeout)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        answer = invoke(session, GET)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert "command timeout triggered" in answer["error"]["message"]
+    assert slow.timer_set == [True], "the read was run again after the command timeout rang, with no timer set"
 
 
 def test_bad_settings_are_an_error_answer():
