@@ -343,7 +343,12 @@ class ExchangeSession(NetworkConnectionBase):
             # A client in a state we do not know (e.g. a pool left half-way by a timeout, or
             # ansible-connection's persistent_command_timeout alarm raised inside the call).
             self._client = None
-            client.close_after_failure()
+            try:
+                client.close_after_failure()
+            except Exception as close_exc:  # pylint: disable=broad-except
+                # Best effort (the server drops idle shells itself); the call's own error is the answer.
+                self.queue_message("vvvv", "%s session: deleting the broken shell failed: %s: %s"
+                                   % (self.kind, type(close_exc).__name__, self._masked(str(close_exc))))
             error = broken_off(commands, "the %s session" % self.kind,
                                "%s: %s" % (type(exc).__name__, self._masked(str(exc))))
             # Never run again in this request, not even a read: ansible-connection's alarm rings once per

@@ -297,6 +297,25 @@ def test_a_secret_echoed_by_a_library_is_masked():
     assert "exadmin:******** failed" in answer["error"]["message"]
 
 
+class FailingCloseClient(StandInClient):
+    def close_after_failure(self):
+        raise RuntimeError("DELETE as exadmin:Hunter2-Secret refused")
+
+
+def test_a_failure_to_delete_the_broken_shell_keeps_the_calls_own_error_masked():
+    # Deleting the shell is best effort: its failure (or the command timeout ringing during it) neither replaces
+    # the call's error nor leaves the session process unmasked (as a JSON-RPC internal error's text).
+    session = ScriptedSession([])
+    session._client_params = lambda: {"password": "Hunter2-Secret"}
+    client = FailingCloseClient([["a"], RuntimeError("pool in a strange state")])
+    session._new_client = lambda params, warn: session.clients.append(client) or client
+    invoke(session, GET)
+    answer = invoke(session, SET)
+    assert "Hunter2-Secret" not in json.dumps(answer)
+    assert answer["error"]["outcome_unknown"] is True and answer["error"]["cmdlet"] == "Set-ReceiveConnector"
+    assert "RuntimeError: pool in a strange state" in answer["error"]["message"]
+
+
 def test_the_target_names_the_server_or_tenant_never_a_credential():
     session = ScriptedSession([])
     session.target_options = ("tenant", "exchange_url")
