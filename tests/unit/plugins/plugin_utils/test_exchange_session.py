@@ -207,16 +207,16 @@ def test_a_read_broken_off_by_the_command_timeout_is_not_run_again_without_one(m
     # call. The alarm has rung: a read run again in the same request would run with no time limit at all (pypsrp
     # polls a running pipeline for ever), so the request ends there with a connection error.
     def command_timeout(signum, frame):
-        raise Exception("command timeout triggered, timeout value is 0.05 secs.")  # pylint: disable=broad-exception-raised
+        raise Exception("command timeout triggered, timeout value is 0.2 secs.")  # pylint: disable=broad-exception-raised
 
     session = ScriptedSession([[["first"]]])
     invoke(session, GET)  # the session serves a call: the next one is on a reused client
-    slow = SlowClient(0.3)
+    slow = SlowClient(1.0)
     monkeypatch.setattr(session, "_new_client", lambda params, warn: session.clients.append(slow) or slow)
     session._client = slow  # pylint: disable=protected-access
     previous = signal.signal(signal.SIGALRM, command_timeout)
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
         answer = invoke(session, GET)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
