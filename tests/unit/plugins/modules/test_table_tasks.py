@@ -230,6 +230,27 @@ def test_receive_connector_refuses_to_widen_an_anonymous_relay_whatever_shape_th
     assert client.writes == []
 
 
+def _lost_creation_handler(state, reads_show_it=True):
+    """Exchange Online where New-InboundConnector applies and its answer is lost; a second New- says the connector
+    exists; the first ``state["lagging_reads"]`` reads after it miss the connector (all of them unless
+    ``reads_show_it``)."""
+    def handler(cmdlet, parameters):
+        if cmdlet == "New-InboundConnector":
+            if state["connector"] is not None:
+                raise ExchangeError("An inbound connector with the name 'Relay' already exists.", cmdlet=cmdlet)
+            state["connector"] = dict(INBOUND)
+            raise ExchangeOutcomeUnknown("the connection failed while New-InboundConnector was under way",
+                                         cmdlet=cmdlet)
+        if not reads_show_it:
+            return []
+        if cmdlet == "Get-InboundConnector" and state["connector"] is not None and state.get("lagging_reads"):
+            state["lagging_reads"] -= 1
+            return []
+        return _inbound_handler(state)(cmdlet, parameters)
+
+    return handler
+
+
 def test_inbound_connector_read_again_after_an_unknown_creation_waits_for_it_never_sends_new_again(
         fake, capsys, tmp_path, monkeypatch):
     # New-InboundConnector applied, its answer lost (a reset, a gateway timeout, a session broken off); the reads
@@ -238,19 +259,7 @@ def test_inbound_connector_read_again_after_an_unknown_creation_waits_for_it_nev
     monkeypatch.setattr(inbound_api, "REPLICATION_BACKOFF", dict(attempts=6, base=0.0, cap=0.0, total=1.0))
     state = dict(connector=None, lagging_reads=2)
 
-    def handler(cmdlet, parameters):
-        if cmdlet == "New-InboundConnector":
-            if state["connector"] is not None:
-                raise ExchangeError("An inbound connector with the name 'Relay' already exists.", cmdlet=cmdlet)
-            state["connector"] = dict(INBOUND)
-            raise ExchangeOutcomeUnknown("the connection failed while New-InboundConnector was under way",
-                                         cmdlet=cmdlet)
-        if cmdlet == "Get-InboundConnector" and state["connector"] is not None and state["lagging_reads"]:
-            state["lagging_reads"] -= 1
-            return []
-        return _inbound_handler(state)(cmdlet, parameters)
-
-    client = fake(handler)
+    client = fake(_lost_creation_handler(state))
     result = _ic(capsys, connector_type="OnPremises", sender_domains=["*"], sender_ip_addresses=["203.0.113.10"],
                  backup=True, backup_options=dict(dir_path=str(tmp_path)))
     assert result.get("failed") is not True, result
@@ -267,19 +276,7 @@ def test_inbound_connector_keeps_the_backup_of_no_connector_when_its_own_creatio
     monkeypatch.setattr(inbound_api, "REPLICATION_BACKOFF", dict(attempts=2, base=0.0, cap=0.0, total=1.0))
     state = dict(connector=None, lagging_reads=2)
 
-    def handler(cmdlet, parameters):
-        if cmdlet == "New-InboundConnector":
-            if state["connector"] is not None:
-                raise ExchangeError("An inbound connector with the name 'Relay' already exists.", cmdlet=cmdlet)
-            state["connector"] = dict(INBOUND)
-            raise ExchangeOutcomeUnknown("the connection failed while New-InboundConnector was under way",
-                                         cmdlet=cmdlet)
-        if cmdlet == "Get-InboundConnector" and state["connector"] is not None and state["lagging_reads"]:
-            state["lagging_reads"] -= 1
-            return []
-        return _inbound_handler(state)(cmdlet, parameters)
-
-    fake(handler)
+    fake(_lost_creation_handler(state))
     result = _ic(capsys, connector_type="OnPremises", sender_domains=["*"], sender_ip_addresses=["203.0.113.10"],
                  backup=True, backup_options=dict(dir_path=str(tmp_path)))
     assert result.get("failed") is not True, result
@@ -294,16 +291,7 @@ def test_inbound_connector_that_never_shows_after_its_unknown_creation_fails_nam
     monkeypatch.setattr(inbound_api, "REPLICATION_BACKOFF", dict(attempts=2, base=0.0, cap=0.0, total=1.0))
     state = dict(connector=None)
 
-    def handler(cmdlet, parameters):
-        if cmdlet == "New-InboundConnector":
-            if state["connector"] is not None:
-                raise ExchangeError("An inbound connector with the name 'Relay' already exists.", cmdlet=cmdlet)
-            state["connector"] = dict(INBOUND)
-            raise ExchangeOutcomeUnknown("the connection failed while New-InboundConnector was under way",
-                                         cmdlet=cmdlet)
-        return []  # the reads never show it
-
-    fake(handler)
+    fake(_lost_creation_handler(state, reads_show_it=False))
     result = _ic(capsys, connector_type="OnPremises", sender_domains=["*"], sender_ip_addresses=["203.0.113.10"],
                  backup=True, backup_options=dict(dir_path=str(tmp_path)))
     assert result["failed"] is True and result["outcome_unknown"] == "New-InboundConnector"
