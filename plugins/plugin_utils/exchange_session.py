@@ -371,9 +371,7 @@ class ExchangeSession(NetworkConnectionBase):
 
     @staticmethod
     def _may_repeat(error, commands):
-        if not getattr(error, "repeatable", True):
-            return False
-        return error.command_not_run or all_reads(commands)
+        return error.repeatable and (error.command_not_run or all_reads(commands))
 
     def _current_client(self):
         """The client to call and whether it served earlier calls (only then may a failure mean it broke)."""

@@ -79,10 +79,13 @@ class ExchangeConnectionError(ExchangeError):
 
     ``command_not_run`` is True when the failed call certainly never reached Exchange
     (e.g. no TCP connection, or the shell was gone before the pipeline was created):
-    only then may a session repeat a write on a new connection.
+    only then may a session repeat a write on a new connection. ``repeatable`` is False when the
+    call may not be run again at all in the same request, not even a read (a call broken off by
+    ansible-connection's command timeout: nothing would time the repeat out).
     """
 
     command_not_run = False
+    repeatable = True
 
 
 class ExchangeOutcomeUnknown(ExchangeConnectionError):
